@@ -1,0 +1,39 @@
+# One image for both Wharf processes: the web server (default CMD) and the Celery build worker
+# (docker-compose.yml overrides the command). Debian bookworm, because buildah and skopeo come
+# from Debian's own packages there.
+FROM python:3.11-slim-bookworm
+
+# buildah/skopeo build and push images for automated builds; git clones the build sources.
+# --no-install-recommends skips fuse-overlayfs & co.: inside a container the vfs driver below is
+# the one that works everywhere, at the cost of disk space.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends buildah skopeo git ca-certificates \
+    && rm -rf /var/lib/apt/lists/*
+
+# STORAGE_DRIVER=vfs: overlay-on-overlay needs kernel/fuse support a container rarely has; vfs
+# always works. BUILDAH_ISOLATION=chroot: OCI isolation needs cgroups a container does not delegate.
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    WHARF_DATA_DIR=/data \
+    STORAGE_DRIVER=vfs \
+    BUILDAH_ISOLATION=chroot
+
+WORKDIR /app
+
+# Dependencies before sources, so editing code does not re-run pip.
+COPY requirements.lock .
+RUN pip install -r requirements.lock
+
+COPY . .
+
+# Runs as root: the worker needs it for buildah (mount/unshare), and web and worker share the
+# /data volume, so running both as the same user keeps blobs and workspaces writable by both.
+RUN mkdir -p /data
+VOLUME ["/data"]
+
+EXPOSE 8000
+
+# exec hands PID 1 to uvicorn so it receives `docker stop`'s SIGTERM and shuts down cleanly.
+CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py collectstatic --noinput && exec python -m uvicorn hub.asgi:application --host 0.0.0.0 --port 8000 --proxy-headers --lifespan off --no-server-header"]

@@ -1,0 +1,28 @@
+from rest_framework import permissions
+
+from accounts.models import AccessToken
+
+
+def required_action(method: str) -> str:
+    """What a request needs from a token's scope: read for safe methods, delete, or write."""
+    if method in permissions.SAFE_METHODS:
+        return "read"
+    if method == "DELETE":
+        return "delete"
+    return "write"
+
+
+class TokenScopeAllows(permissions.BasePermission):
+    """A request made with an access token may only do what the token's scope grants."""
+
+    message = "This access token's scope does not allow this action."
+
+    def has_permission(self, request, view) -> bool:
+        token = request.auth
+        if not isinstance(token, AccessToken):
+            return True
+        action = required_action(request.method)
+        if not token.grants(action):
+            self.message = f"This access token is {token.get_scope_display()}; it cannot {action}."
+            return False
+        return True

@@ -1,0 +1,59 @@
+"""Writes on accounts and access tokens. Views, the API and the registry all call these."""
+
+import secrets
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import AccessToken, User
+
+# last_used_at is written at most this often per token, so a busy client does not turn every
+# request into a database write.
+LAST_USED_GRANULARITY = timedelta(minutes=1)
+
+
+@transaction.atomic
+def user_create(*, username: str, email: str, password: str) -> User:
+    """Create an account; callers validate first (forms do), the database guards uniqueness."""
+    return User.objects.create_user(username=username, email=email, password=password)
+
+
+@transaction.atomic
+def access_token_create(*, user: User, description: str, scope: str) -> tuple[AccessToken, str]:
+    """Create a token and return it with its secret, which is never stored and never shown again."""
+    raw = AccessToken.PREFIX + secrets.token_urlsafe(30)
+    token = AccessToken.objects.create(
+        user=user,
+        description=description.strip(),
+        scope=AccessToken.Scope(scope),
+        token_start=raw[: len(AccessToken.PREFIX) + 4],
+        token_hash=AccessToken.hash(raw),
+    )
+    return token, raw
+
+
+def access_token_revoke(*, token: AccessToken) -> None:
+    """Revoke at once: the next request with this token fails."""
+    AccessToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def access_token_authenticate(*, raw: str) -> AccessToken | None:
+    """The active token with this secret (and its user), or None; records when it was used."""
+    if not raw.startswith(AccessToken.PREFIX):
+        return None
+    token = (
+        AccessToken.objects.active()
+        .select_related("user")
+        .filter(token_hash=AccessToken.hash(raw))
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_GRANULARITY:
+        AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token

@@ -1,0 +1,3 @@
+"""Websocket routes under /ws/. Build log streaming (builds/consumers.py) plugs in here."""
+
+websocket_urlpatterns: list = []

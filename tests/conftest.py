@@ -1,0 +1,74 @@
+import socket
+import threading
+import time
+import uuid
+
+import pytest
+import uvicorn
+from django.core.management import call_command
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _static_manifest(django_test_environment):
+    """Pages use whitenoise's hashed names, which need the manifest collectstatic writes."""
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_redis_keys(settings):
+    """Each test gets its own Redis key prefix: rate-limit counters never leak between tests."""
+    settings.WHARF_REDIS_PREFIX = f"wharf-test:{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class AsgiServer:
+    """Wharf's real ASGI application served by uvicorn in a thread, on a free loopback port."""
+
+    def __init__(self):
+        from hub.asgi import application
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            application, host="127.0.0.1", port=self.port, lifespan="off", log_level="warning"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self):
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def asgi_server(transactional_db, settings):
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+    server = AsgiServer().start()
+    yield server
+    server.stop()
