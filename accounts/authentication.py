@@ -13,12 +13,17 @@ from rest_framework import authentication, exceptions
 from accounts.services import access_token_authenticate
 
 INVALID = "Invalid, expired or revoked access token."
+WRONG_ACCOUNT = "This token belongs to another account; use that account's username."
 
 
 def _authenticate_raw(raw: str, username: str | None = None):
     token = access_token_authenticate(raw=raw)
-    if token is None or (username is not None and token.user.username != username):
+    if token is None:
         raise exceptions.AuthenticationFailed(INVALID)
+    if username is not None and token.user.username != username:
+        # Still refused (a token only stands for its owner), but the token itself is fine, so
+        # point at the name rather than sending people off to make a new token.
+        raise exceptions.AuthenticationFailed(WRONG_ACCOUNT)
     return token.user, token
 
 

@@ -4,18 +4,23 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from accounts.models import AccessToken, User
-from accounts.names import HELP_TEXT, MAX_LENGTH, validate_username
+from accounts.names import HELP_TEXT, validate_username
 from accounts.ratelimit import login_failure_record, login_failures_clear, login_lockout
 from accounts.selectors import user_get_by_login
 
 
 class SignUpForm(forms.Form):
     username = forms.CharField(
-        max_length=MAX_LENGTH + 20,  # longer input gets our own length message, not a cut
+        # Far above MAX_LENGTH on purpose: the browser must not cut a long name silently; our
+        # validator then says "this one has 60" and the person can see what to shorten.
+        max_length=150,
         help_text=HELP_TEXT,
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
-    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(
+        max_length=254,  # the most an address can be (RFC 5321) and what the model holds
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
     password = forms.CharField(
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -67,26 +72,36 @@ class LoginForm(AuthenticationForm):
         ),
     }
 
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        # AuthenticationForm narrows the field to the model's username length (30), which would
+        # make the browser cut a longer email address; an email can be 254 characters.
+        self.fields["username"].max_length = 254
+        self.fields["username"].widget.attrs["maxlength"] = 254
+
     def clean(self):
         login = self.cleaned_data.get("username", "")
         password = self.cleaned_data.get("password")
         if not login or not password:
             return self.cleaned_data
         address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
-        lockout = login_lockout(login=login, address=address)
+        account = user_get_by_login(login=login)
+        # Count failures against the account, however it was named (username or email), so
+        # switching spellings does not reset the count; the registry's sign-in counts by
+        # username too. A name matching no account is counted as typed (lowercased).
+        username = account.username if account else login
+        lockout = login_lockout(login=username, address=address)
         if lockout.locked:
             raise ValidationError(
                 self.error_messages["locked"],
                 code="locked",
                 params={"minutes": (lockout.retry_after + 59) // 60},
             )
-        account = user_get_by_login(login=login)
-        username = account.username if account else login
         self.user_cache = authenticate(self.request, username=username, password=password)
         if self.user_cache is None:
-            login_failure_record(login=login, address=address)
+            login_failure_record(login=username, address=address)
             raise self.get_invalid_login_error()
-        login_failures_clear(login=login, address=address)
+        login_failures_clear(login=username, address=address)
         self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data
 

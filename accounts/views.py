@@ -1,16 +1,19 @@
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib import admin, messages
+from django.contrib.auth import REDIRECT_FIELD_NAME, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import AccessTokenForm, LoginForm, SignUpForm
 from accounts.models import AccessToken, User
+from accounts.ratelimit import login_failures_clear
 from accounts.selectors import access_token_list
 from accounts.services import access_token_create, access_token_revoke, user_create
 
@@ -37,7 +40,36 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+def admin_login(request, extra_context=None):
+    """Stands in for the admin's own sign-in form, which would bypass our rate limit.
+
+    Signed-out people go to our sign-in page and come back. Signed-in people without staff
+    rights get a page saying so, with no password form: the admin would only send them back
+    here, and a form here would be a second, unlimited place to guess passwords.
+    """
+    next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("admin:index")
+    if not request.user.is_authenticated:
+        return redirect_to_login(next_url)
+    if admin.site.has_permission(request):
+        return redirect(next_url)
+    return render(request, "accounts/admin_refused.html", {"next": next_url}, status=403)
+
+
 class LogoutView(auth_views.LogoutView):
+    # GET shows a confirmation page; signing out itself stays POST-only, so a link or an image
+    # on another site cannot sign anyone out.
+    http_method_names = ["get", "head", "post", "options"]
+    template_name = "accounts/logout.html"
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect("home")
+        return render(request, self.template_name)
+
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
         messages.info(request, "You are signed out.")
@@ -46,7 +78,9 @@ class LogoutView(auth_views.LogoutView):
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
-    success_url = reverse_lazy("accounts:tokens")
+
+    def get_success_url(self) -> str:
+        return reverse("accounts:profile", kwargs={"username": self.request.user.username})
 
     def form_valid(self, form):
         messages.success(self.request, "Your password has been changed.")
@@ -80,8 +114,13 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("accounts:login")
 
     def form_valid(self, form):
+        response = super().form_valid(form)
+        # The lockout message tells people to reset their password; once they have, let them
+        # sign in from here straight away instead of waiting out the window.
+        address = self.request.META.get("REMOTE_ADDR", "")
+        login_failures_clear(login=form.user.username, address=address)
         messages.success(self.request, "Your password has been set. You can sign in now.")
-        return super().form_valid(form)
+        return response
 
 
 def profile(request, username: str):

@@ -27,6 +27,23 @@ def test_change_password(client, user):
     assert response.context["user"] == user
 
 
+def test_change_password_lands_on_the_profile(client, user):
+    client.force_login(user)
+    response = client.post(
+        reverse("accounts:password_change"),
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert response["Location"] == reverse("accounts:profile", args=[user.username])
+
+
+def test_password_help_is_a_described_list(client, user):
+    client.force_login(user)
+    page = client.get(reverse("accounts:password_change")).content.decode()
+    # Django points aria-describedby at "<id>_helptext"; the list sits inside that element.
+    assert 'aria-describedby="id_new_password1_helptext"' in page
+    assert re.search(r'<div class="help" id="id_new_password1_helptext"><ul>', page)
+
+
 def test_change_password_needs_the_old_one(client, user):
     client.force_login(user)
     response = client.post(
@@ -89,3 +106,22 @@ def test_password_reset_for_unknown_email_reveals_nothing_and_sends_nothing(clie
     )
     assert "Check your email" in response.content.decode()
     assert mailoutbox == []
+
+
+def test_password_reset_lifts_the_sign_in_lockout(client, user, mailoutbox, settings):
+    settings.WHARF_LOGIN_MAX_FAILURES = 3
+    login = reverse("accounts:login")
+    for _ in range(3):
+        client.post(login, {"username": user.username, "password": "wrong-password"})
+    locked = client.post(login, {"username": user.username, "password": PASSWORD})
+    assert "Too many failed sign-in attempts" in locked.content.decode()
+
+    client.post(reverse("accounts:password_reset"), {"email": user.email})
+    form_page = client.get(reset_link(mailoutbox[0]), follow=True)
+    client.post(
+        form_page.request["PATH_INFO"],
+        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+    response = client.post(login, {"username": user.email, "password": NEW_PASSWORD}, follow=True)
+    assert response.context["user"] == user

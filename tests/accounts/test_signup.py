@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -64,6 +66,36 @@ def test_signup_error_is_shown_next_to_its_field(client, db, field, value, messa
     # Rendered under the field, not only kept in the form object.
     assert f'id="id_{field}_error"' in response.content.decode()
     assert not User.objects.exists()
+
+
+def test_signup_reports_the_length_of_a_long_username_instead_of_cutting_it(client, db):
+    page = client.get(SIGNUP).content.decode()
+    # The browser must let all 60 characters through for the server to count them.
+    assert re.search(r'<input[^>]* name="username"[^>]* maxlength="150"', page)
+
+    response = client.post(SIGNUP, {**GOOD, "username": "a" * 60})
+
+    assert "this one has 60." in field_error(response, "username")
+
+
+def test_signup_refuses_an_email_longer_than_254_characters(client, db):
+    page = client.get(SIGNUP).content.decode()
+    assert re.search(r'<input[^>]* name="email"[^>]* maxlength="254"', page)
+
+    email = "a" * 64 + "@" + ".".join(["b" * 60] * 3) + ".example"  # 255 characters
+
+    response = client.post(SIGNUP, {**GOOD, "email": email})
+
+    assert field_error(response, "email") == (
+        "Ensure this value has at most 254 characters (it has 255)."
+    )
+    assert not User.objects.exists()
+
+
+def test_signup_field_help_is_announced_with_the_field(client, db):
+    page = client.get(SIGNUP).content.decode()
+    assert 'aria-describedby="id_username_helptext"' in page
+    assert '<div class="help" id="id_username_helptext">' in page
 
 
 def test_signup_refuses_a_taken_username(client, db):

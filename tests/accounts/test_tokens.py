@@ -1,12 +1,15 @@
 import base64
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient, APIRequestFactory
 from rest_framework.views import APIView
 
 from accounts.models import AccessToken
 from accounts.permissions import TokenScopeAllows
+from accounts.services import access_token_revoke
 from tests.factories import PASSWORD, make_token
 
 TOKENS = reverse("accounts:tokens")
@@ -84,9 +87,19 @@ def test_basic_auth_with_username_and_token_authenticates_the_api(user):
     assert response.json()["username"] == user.username
 
 
-def test_basic_auth_with_another_users_name_is_refused(user, other_user):
+def test_basic_auth_with_another_users_name_says_whose_token_it_is(user, other_user):
     _, raw = make_token(user)
     response = APIClient().get(ME, HTTP_AUTHORIZATION=basic(other_user.username, raw))
+    assert response.status_code == 401
+    assert response.json()["detail"] == (
+        "This token belongs to another account; use that account's username."
+    )
+
+
+def test_basic_auth_with_a_revoked_token_says_it_is_invalid(user):
+    token, raw = make_token(user)
+    access_token_revoke(token=token)
+    response = APIClient().get(ME, HTTP_AUTHORIZATION=basic(user.username, raw))
     assert response.status_code == 401
     assert response.json()["detail"] == "Invalid, expired or revoked access token."
 
@@ -127,6 +140,32 @@ def test_revoked_token_stops_working_at_once(client, user):
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert "Revoked" in client.get(TOKENS).content.decode()
+
+
+def test_revoke_button_asks_for_confirmation(client, user):
+    make_token(user, description="old ci")
+    client.force_login(user)
+    page = client.get(TOKENS).content.decode()
+    assert 'data-confirm="Revoke “old ci”? Anything still using it stops working at once."' in page
+    assert "/static/js/confirm." in page
+
+
+def test_token_used_seconds_ago_shows_just_now(client, user):
+    token, _ = make_token(user)
+    AccessToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    client.force_login(user)
+    page = client.get(TOKENS).content.decode()
+    assert ">just now</time>" in page
+    assert "0\xa0minutes" not in page
+
+
+def test_token_used_hours_ago_shows_how_long_ago(client, user):
+    token, _ = make_token(user)
+    used = timezone.now() - timedelta(hours=2, minutes=5)
+    AccessToken.objects.filter(pk=token.pk).update(last_used_at=used)
+    client.force_login(user)
+    page = client.get(TOKENS).content.decode()
+    assert ">2\xa0hours, 5\xa0minutes ago</time>" in page
 
 
 def test_token_of_a_deactivated_user_stops_working(user):

@@ -1,9 +1,13 @@
 """A person signs up, signs out, signs in and creates an access token — in a real browser."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
 from accounts.models import AccessToken, User
+from tests.factories import PASSWORD as USER_PASSWORD
+from tests.factories import make_token
 
 pytestmark = pytest.mark.browser
 
@@ -67,22 +71,79 @@ def test_sign_up_log_out_log_in_and_create_a_token(page, shot):
     expect(page.locator("#new-token")).to_have_count(0)  # shown once only
 
 
-def test_token_revoked_in_the_browser_stops_working(page, shot, user):
-    from tests.factories import PASSWORD as USER_PASSWORD
-    from tests.factories import make_token
-
-    token, raw = make_token(user, description="old ci")
+def sign_in(page, user):
     page.goto("/login/")
     page.get_by_label("Username or email").fill(user.username)
     page.get_by_label("Password").fill(USER_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".usermenu .username")).to_have_text(user.username)
+
+
+def test_token_revoked_in_the_browser_stops_working(page, shot, user):
+
+    token, raw = make_token(user, description="old ci")
+    sign_in(page, user)
     page.goto("/settings/tokens/")
+    questions = []
+
+    def accept(dialog):
+        questions.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)
     page.get_by_role("button", name="Revoke old ci").click()
     expect(page.locator(".flash-success")).to_contain_text("revoked")
+    assert questions == ["Revoke “old ci”? Anything still using it stops working at once."]
     shot("revoked")
 
     response = page.request.get("/api/v2/user/", headers={"Authorization": f"Bearer {raw}"})
     assert response.status == 401
+
+
+def test_cancelling_the_revoke_question_keeps_the_token(page, user):
+    token, _ = make_token(user, description="old ci")
+    sign_in(page, user)
+    page.goto("/settings/tokens/")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+
+    page.get_by_role("button", name="Revoke old ci").click()
+
+    expect(page.get_by_role("button", name="Revoke old ci")).to_be_visible()
+    expect(page.locator(".flash-success")).to_have_count(0)
+    token.refresh_from_db()
+    assert token.revoked_at is None
+
+
+def test_token_table_fits_a_phone_without_the_token_and_created_columns(browser, asgi_server, user):
+    make_token(user, description="laptop docker login")
+    context = browser.new_context(base_url=asgi_server.url, viewport={"width": 375, "height": 740})
+    phone = context.new_page()
+    sign_in(phone, user)
+    phone.goto("/settings/tokens/")
+
+    headers = phone.locator(".table th")
+    expect(headers.filter(has_text="Description")).to_be_visible()
+    expect(headers.filter(has_text="Last used")).to_be_visible()
+    expect(headers.filter(has_text="Token")).to_be_hidden()
+    expect(headers.filter(has_text="Created")).to_be_hidden()
+    overflow = phone.evaluate(
+        "(() => { const w = document.querySelector('.table-wrap');"
+        " return w.scrollWidth - w.clientWidth; })()"
+    )
+    context.close()
+    assert overflow <= 0, f"the token table scrolls sideways by {overflow}px at 375px wide"
+
+
+def test_password_rules_read_as_help_text(page, user):
+    sign_in(page, user)
+    page.goto("/settings/password/")
+    rule = page.locator("#id_new_password1_helptext li").first
+    expect(rule).to_be_visible()
+    style = "(el) => [getComputedStyle(el).color, getComputedStyle(el).fontSize]"
+    assert rule.evaluate(style) == ["rgb(91, 103, 118)", "14px"]
+    expect(page.get_by_label("New password", exact=True)).to_have_accessible_description(
+        re.compile("must contain at least 9 characters")
+    )
 
 
 @pytest.mark.parametrize("path", ["/", "/signup/", "/login/"])

@@ -29,3 +29,18 @@ def test_healthz_lists_workers_whose_heartbeat_is_fresh(client, settings):
 
     get_redis().set(key("worker", "celery@build-7"), "{}", ex=30)
     assert client.get("/healthz").json()["workers"] == ["celery@build-7"]
+
+
+def test_healthz_answers_head_requests(client, db):
+    response = client.head("/healthz")
+    assert response.status_code == 200
+    assert response.content == b""
+
+
+def test_healthz_names_the_error_but_not_its_details(client, db, settings, tmp_path):
+    socket_path = f"{tmp_path}/nothing-listens-here.sock"
+    settings.REDIS_URL = f"unix://{socket_path}"
+    response = client.get("/healthz")
+    body = response.json()
+    assert body["redis"]["error"] == "ConnectionError"
+    assert str(tmp_path) not in response.content.decode()

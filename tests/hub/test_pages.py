@@ -1,3 +1,7 @@
+import pytest
+from django.test import Client
+
+
 def test_home_explains_wharf_and_invites_sign_up(client, db):
     page = client.get("/").content.decode()
     assert "Your team's own Docker Hub." in page
@@ -38,16 +42,33 @@ def test_unknown_api_path_is_a_json_404(client, db):
     assert response.json()["detail"] == "Not found."
 
 
-def test_admin_is_enabled_for_staff(client, user):
-    user.is_staff = True
-    user.is_superuser = True
-    user.save()
-    client.force_login(user)
-    assert client.get("/admin/accounts/user/").status_code == 200
+def test_footer_links_to_the_health_check(client, db):
+    page = client.get("/").content.decode()
+    assert '<a href="/healthz">Health</a>' in page
 
 
-def test_admin_refuses_non_staff(client, user):
-    client.force_login(user)
-    response = client.get("/admin/")
-    assert response.status_code == 302
-    assert response["Location"].startswith("/admin/login/")
+@pytest.mark.parametrize("path", ["/", "/explore/", "/search/?q=nginx"])
+def test_pages_answer_head_requests(client, db, path):
+    response = client.head(path)
+    assert response.status_code == 200
+    assert response.content == b""
+
+
+def test_unknown_host_gets_a_page_telling_the_admin_what_to_set(client, db):
+    response = client.get("/", HTTP_HOST="hub.elsewhere.example")
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "This hub does not answer to that address" in page
+    assert "<code>WHARF_URL</code>" in page
+    assert "<code>ALLOWED_HOSTS</code>" in page
+
+
+def test_expired_form_explains_and_offers_the_page_again(db):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/login/", {"username": "someone", "password": "whatever1"})
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "That form has expired" in page
+    assert "Nothing was changed." in page
+    assert '<a class="btn btn-primary" href="/login/">Back to the page</a>' in page
+    assert 'class="topbar"' in page  # the site's usual frame, not a bare error
