@@ -2,11 +2,16 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
 # Django must be set up before anything that imports models (consumers, auth middleware).
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from hub.registry.streaming import StreamingUploadsASGIHandler  # noqa: E402
+
+# Django's ASGI handler, with blob upload bodies streamed to disk instead of spooled first.
+django_asgi_app = StreamingUploadsASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

@@ -110,11 +110,14 @@ class Supervisor:
                     break
             time.sleep(0.2)
         print("wharf: shutting down…", file=sys.stderr)
+        self.stop_all()
+        return code
+
+    def stop_all(self) -> None:
         # Web and worker first, Redis last, so the worker can finish talking to its broker.
         names = list(self.children)
         stop([self.children[n] for n in names if n != "redis"])
         stop([self.children[n] for n in names if n == "redis"])
-        return code
 
 
 def env_with(**extra: str) -> dict[str, str]:

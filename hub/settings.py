@@ -4,6 +4,7 @@ The README's configuration table documents each variable read here. A bad value 
 ``ImproperlyConfigured`` naming the variable, so the hub refuses to start rather than half-work.
 """
 
+import ipaddress
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -52,6 +53,13 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 DEBUG = env_bool("DEBUG", False)
 PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
+# Address `make run` binds the web server to; every interface by default, so teammates reach it.
+HOST = env_str("HOST", "0.0.0.0")
+try:
+    ipaddress.ip_address(HOST)
+except ValueError:
+    raise ImproperlyConfigured(f"HOST must be an IP address to bind to, got {HOST!r}") from None
+WHARF_WORKER_CONCURRENCY = env_int("WHARF_WORKER_CONCURRENCY", 2, minimum=1, maximum=64)
 WHARF_URL = env_url("WHARF_URL", f"http://localhost:{PORT}", schemes={"http", "https"})
 _wharf_host = urlsplit(WHARF_URL).hostname or "localhost"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [_wharf_host, "localhost", "127.0.0.1", "[::1]"])
@@ -63,6 +71,8 @@ if WHARF_URL.startswith("https://"):
 
 # --- Applications ---
 INSTALLED_APPS = [
+    # First, so its createsuperuser (which checks the case-insensitive email rule) wins.
+    "accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -72,7 +82,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "channels",
-    "accounts",
     "hub",
     "builds",
 ]
@@ -172,6 +181,27 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# --- Registry ---
+WHARF_REGISTRY_DIR = DATA_DIR / "registry"
+# Public repositories unless a pusher says otherwise ("private" makes first pushes private).
+WHARF_DEFAULT_VISIBILITY = env_str("WHARF_DEFAULT_VISIBILITY", "public").lower()
+if WHARF_DEFAULT_VISIBILITY not in {"public", "private"}:
+    raise ImproperlyConfigured(
+        f"WHARF_DEFAULT_VISIBILITY must be public or private; got {WHARF_DEFAULT_VISIBILITY!r}"
+    )
+# Registry bearer tokens live this long (seconds); clients fetch a new one when it runs out.
+WHARF_REGISTRY_TOKEN_TTL = env_int("WHARF_REGISTRY_TOKEN_TTL", 300, minimum=60, maximum=86400)
+# Garbage collection spares unreferenced blobs and upload sessions younger than this (hours).
+WHARF_GC_GRACE_HOURS = env_int("WHARF_GC_GRACE_HOURS", 24, minimum=0)
+# How often Celery beat runs registry garbage collection (hours); 0 turns the schedule off.
+WHARF_GC_INTERVAL_HOURS = env_int("WHARF_GC_INTERVAL_HOURS", 6, minimum=0)
+CELERY_BEAT_SCHEDULE = {}
+if WHARF_GC_INTERVAL_HOURS:
+    CELERY_BEAT_SCHEDULE["registry-gc"] = {
+        "task": "hub.tasks.registry_gc",
+        "schedule": WHARF_GC_INTERVAL_HOURS * 3600,
+    }
+
 # --- Accounts ---
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
@@ -229,6 +259,7 @@ USE_I18N = True
 USE_TZ = True
 
 SESSION_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "hub.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 from hub import views
 
 urlpatterns = [
+    path("", include("hub.registry.urls")),
     path("", views.home, name="home"),
     path("explore/", views.explore, name="explore"),
     path("search/", views.search, name="search"),

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-run}"
 
-packages=(python3 python3-venv git redis-server buildah skopeo)
+packages=(python3 python3-venv git redis-server buildah skopeo busybox-static)
 if [ "$mode" = test ]; then
   # Browser tests drive Debian's chromium; podman is a registry client the tests use.
   packages+=(chromium fonts-dejavu-core podman)

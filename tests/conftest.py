@@ -22,6 +22,12 @@ def _isolated_redis_keys(settings):
     settings.WHARF_REDIS_PREFIX = f"wharf-test:{uuid.uuid4().hex[:12]}"
 
 
+@pytest.fixture(autouse=True)
+def _isolated_blob_store(settings, tmp_path):
+    """Each test stores blobs and uploads in its own directory."""
+    settings.WHARF_REGISTRY_DIR = tmp_path / "registry"
+
+
 @pytest.fixture
 def user(db):
     return UserFactory()

@@ -1,14 +1,31 @@
-"""`manage.py serve`: the whole hub in the foreground — web (ASGI), one Celery worker and,
-when REDIS_URL is unset, a private redis-server. Ctrl-C or SIGTERM stops all of them."""
+"""`manage.py serve`: the whole hub in the foreground — web (ASGI), one Celery worker (with beat,
+for periodic garbage collection) and, when REDIS_URL is unset, a private redis-server.
+Ctrl-C or SIGTERM stops all of them."""
 
+import socket
 import sys
+import tempfile
+import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from hub.env import env_int, env_str
+from hub.models import Tag
 from hub.procs import ProcessError, Supervisor, start_private_redis
+from hub.registry import busybox
+
+STARTUP_TIMEOUT = 60
+
+
+def _port_open(host: str, port: int) -> bool:
+    target = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    try:
+        with socket.create_connection((target, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
 
 
 class Command(BaseCommand):
@@ -17,7 +34,24 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--no-migrate", action="store_true", help="skip migrate/collectstatic")
 
+    def seed_busybox(self) -> None:
+        """Give a fresh hub its official base image, library/busybox:latest, for builds."""
+        if Tag.objects.filter(
+            repository__namespace__name="library", repository__name="busybox", name="latest"
+        ).exists():
+            return
+        if not busybox.BUSYBOX.exists():
+            self.stderr.write("busybox-static is not installed: library/busybox is not seeded.")
+            return
+        with tempfile.TemporaryDirectory(prefix="wharf-busybox-") as scratch:
+            layout = busybox.build_layout(Path(scratch) / "layout")
+            call_command("import_image", f"oci:{layout}:latest", "library/busybox:latest")
+
     def handle(self, *args, no_migrate=False, **options):
+        if _port_open(settings.HOST, settings.PORT):
+            raise CommandError(
+                f"port {settings.PORT} is already in use; stop what uses it or set PORT=…"
+            )
         supervisor = Supervisor()
         if settings.REDIS_IS_PRIVATE:
             try:
@@ -31,30 +65,39 @@ class Command(BaseCommand):
         if not no_migrate:
             call_command("migrate", interactive=False, verbosity=1)
             call_command("collectstatic", interactive=False, verbosity=0)
+            self.seed_busybox()
 
-        host = env_str("HOST", "0.0.0.0")
-        concurrency = env_int("WHARF_WORKER_CONCURRENCY", 2, minimum=1, maximum=64)
         supervisor.spawn(
             "web",
             [
                 sys.executable, "-m", "uvicorn", "hub.asgi:application",
-                "--host", host, "--port", str(settings.PORT),
+                "--host", settings.HOST, "--port", str(settings.PORT),
                 "--proxy-headers", "--lifespan", "off", "--no-server-header",
             ],
         )  # fmt: skip
         supervisor.spawn(
             "worker",
             [
-                sys.executable, "-m", "celery", "-A", "hub", "worker",
-                "--loglevel", "INFO", "--concurrency", str(concurrency),
+                sys.executable, "-m", "celery", "-A", "hub", "worker", "--beat",
+                "--schedule", str(settings.DATA_DIR / "celerybeat-schedule"),
+                "--loglevel", "INFO", "--concurrency", str(settings.WHARF_WORKER_CONCURRENCY),
                 "--hostname", "wharf-worker@%h",
             ],
         )  # fmt: skip
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not _port_open(settings.HOST, settings.PORT):
+            web = supervisor.children["web"]
+            if web.poll() is not None or time.monotonic() > deadline:
+                supervisor.stop_all()
+                raise CommandError("the web server did not start; see the messages above")
+            time.sleep(0.1)
         self.stdout.write(
             self.style.SUCCESS(f"\nWharf is running at {settings.WHARF_URL}/\n")
             + f"  data:   {settings.DATA_DIR}\n"
             + f"  health: {settings.WHARF_URL}/healthz\n"
             + "  admin:  .venv/bin/python manage.py createsuperuser   (makes a staff account)\n"
+            + "  others: set WHARF_URL=http://<this host>:<port> so teammates' browsers and\n"
+            + "          docker clients can reach it by name\n"
             + "  stop:   Ctrl-C\n"
         )
         self.stdout.flush()

@@ -1,0 +1,280 @@
+"""Manifests and tags: validate what clients push, store the exact bytes, resolve references.
+
+Accepted: Docker schema 2 manifests and manifest lists, OCI image manifests and indexes, and OCI
+artifacts (``artifactType``, ``subject``). Every blob a manifest names must already be in the
+repository, and every manifest an index names too; otherwise the push is refused.
+"""
+
+import json
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from hub.models import Blob, Manifest, ManifestBlob, ManifestChild, Repository, Tag
+from hub.registry import digests, mediatypes
+from hub.registry.errors import (
+    Denied,
+    DigestInvalid,
+    ManifestBlobUnknown,
+    ManifestInvalid,
+    ManifestUnknown,
+)
+from hub.registry.names import TAG_RE
+from hub.registry.storage import get_store
+
+MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+MAX_CONFIG_BYTES = 8 * 1024 * 1024
+
+
+def is_digest(reference: str) -> bool:
+    return ":" in reference
+
+
+@dataclass
+class Parsed:
+    media_type: str
+    doc: dict
+
+
+def _descriptor(value, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise ManifestInvalid(f"{where} must be a descriptor object")
+    digest = value.get("digest")
+    size = value.get("size")
+    if not isinstance(digest, str) or not isinstance(size, int) or size < 0:
+        raise ManifestInvalid(f"{where} needs a digest and a non-negative size")
+    try:
+        digests.parse(digest)
+    except DigestInvalid:
+        raise ManifestInvalid(f"{where} has an invalid digest", detail={"digest": digest}) from None
+    return value
+
+
+def parse(content: bytes, content_type: str) -> Parsed:
+    if len(content) > MAX_MANIFEST_BYTES:
+        raise ManifestInvalid("manifest is larger than 4 MiB")
+    try:
+        doc = json.loads(content)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ManifestInvalid(f"manifest is not valid JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise ManifestInvalid("manifest must be a JSON object")
+    declared = doc.get("mediaType")
+    header = content_type.split(";")[0].strip().lower()
+    if header in ("", "application/json", "application/octet-stream"):
+        header = ""
+    if declared and header and declared != header:
+        raise ManifestInvalid(
+            f"Content-Type {header} does not match the manifest's mediaType {declared}"
+        )
+    media_type = declared or header
+    if not media_type:
+        # OCI allows mediaType to be absent; the shape tells which it is.
+        media_type = mediatypes.OCI_INDEX if "manifests" in doc else mediatypes.OCI_MANIFEST
+    if media_type not in mediatypes.MANIFEST_TYPES:
+        raise ManifestInvalid(f"unsupported manifest media type {media_type!r}")
+    if doc.get("schemaVersion") != 2:
+        raise ManifestInvalid("schemaVersion must be 2")
+    if media_type in mediatypes.IMAGE_TYPES:
+        _descriptor(doc.get("config"), "config")
+        layers = doc.get("layers")
+        if not isinstance(layers, list):
+            raise ManifestInvalid("layers must be a list")
+        for i, layer in enumerate(layers):
+            _descriptor(layer, f"layers[{i}]")
+    else:
+        children = doc.get("manifests")
+        if not isinstance(children, list):
+            raise ManifestInvalid("manifests must be a list")
+        for i, child in enumerate(children):
+            _descriptor(child, f"manifests[{i}]")
+    if "subject" in doc:
+        _descriptor(doc["subject"], "subject")
+    return Parsed(media_type, doc)
+
+
+def _platform_from_config(config: dict, blob: Blob) -> tuple[str, str, str]:
+    if config.get("mediaType") not in mediatypes.IMAGE_CONFIG_TYPES or blob.size > MAX_CONFIG_BYTES:
+        return "", "", ""
+    try:
+        data = json.loads(get_store().read(blob.digest))
+    except (OSError, ValueError):
+        return "", "", ""
+    if not isinstance(data, dict):
+        return "", "", ""
+    return (
+        str(data.get("os", ""))[:40],
+        str(data.get("architecture", ""))[:40],
+        str(data.get("variant", ""))[:40],
+    )
+
+
+@transaction.atomic
+def manifest_put(*, repository: Repository, reference: str, content: bytes, content_type: str):
+    """Store a manifest (and point the tag at it); returns the Manifest."""
+    parsed = parse(content, content_type)
+    if is_digest(reference):
+        algorithm, _ = digests.parse(reference)
+        digest = digests.of_bytes(content, algorithm)
+        if digest != reference:
+            raise DigestInvalid(detail={"expected": reference, "actual": digest})
+        tag = None
+    else:
+        if not TAG_RE.match(reference):
+            raise ManifestInvalid(
+                "invalid tag: up to 128 letters, digits, _ . and -, not starting with . or -",
+                detail={"tag": reference},
+            )
+        digest = digests.of_bytes(content)
+        tag = reference
+
+    doc = parsed.doc
+    blob_rows: list[Blob] = []
+    child_rows: list[tuple[Manifest, dict]] = []
+    os_ = arch = variant = ""
+    total = 0
+    if parsed.media_type in mediatypes.IMAGE_TYPES:
+        wanted = [doc["config"]] + [
+            layer
+            for layer in doc["layers"]
+            if not layer.get("urls")  # foreign layers live elsewhere
+        ]
+        # Locked: garbage collection deletes blobs under the same lock, so it either sees the
+        # reference this push makes, or deleted the blob first and the push is told so.
+        linked = Blob.objects.filter(
+            digest__in=[d["digest"] for d in wanted], repository_links__repository=repository
+        ).values_list("pk", flat=True)
+        found = {b.digest: b for b in Blob.objects.select_for_update().filter(pk__in=list(linked))}
+        for descriptor in wanted:
+            blob = found.get(descriptor["digest"])
+            if blob is None:
+                raise ManifestBlobUnknown(detail={"digest": descriptor["digest"]})
+            if blob.size != descriptor["size"]:
+                raise ManifestInvalid(
+                    f"size of {descriptor['digest']} is {blob.size}, not {descriptor['size']}"
+                )
+        blob_rows = list(found.values())
+        config_blob = found[doc["config"]["digest"]]
+        os_, arch, variant = _platform_from_config(doc["config"], config_blob)
+        total = doc["config"]["size"] + sum(layer["size"] for layer in doc["layers"])
+        config_digest = doc["config"]["digest"]
+        config_type = doc["config"].get("mediaType", "")
+        artifact_type = doc.get("artifactType") or (
+            config_type if config_type not in mediatypes.IMAGE_CONFIG_TYPES else ""
+        )
+    else:
+        known = {
+            m.digest: m
+            for m in Manifest.objects.filter(
+                repository=repository, digest__in=[c["digest"] for c in doc["manifests"]]
+            )
+        }
+        for descriptor in doc["manifests"]:
+            child = known.get(descriptor["digest"])
+            if child is None:
+                raise ManifestBlobUnknown(
+                    "index references a manifest unknown to the repository",
+                    detail={"digest": descriptor["digest"]},
+                )
+            child_rows.append((child, descriptor.get("platform") or {}))
+        total = sum(child.total_size for child, _ in child_rows)
+        config_digest = ""
+        artifact_type = doc.get("artifactType", "")
+
+    subject = doc.get("subject", {}).get("digest", "")
+    manifest, created = Manifest.objects.get_or_create(
+        repository=repository,
+        digest=digest,
+        defaults={
+            "media_type": parsed.media_type,
+            "content": content,
+            "size": len(content),
+            "artifact_type": str(artifact_type)[:255],
+            "config_digest": config_digest,
+            "subject_digest": subject,
+            "os": os_,
+            "architecture": arch,
+            "variant": variant,
+            "total_size": total,
+            "annotations": doc.get("annotations")
+            if isinstance(doc.get("annotations"), dict)
+            else {},
+        },
+    )
+    if created:
+        ManifestBlob.objects.bulk_create(
+            [ManifestBlob(manifest=manifest, blob=b) for b in blob_rows]
+        )
+        ManifestChild.objects.bulk_create(
+            [
+                ManifestChild(
+                    parent=manifest,
+                    child=child,
+                    os=str(platform.get("os", ""))[:40],
+                    architecture=str(platform.get("architecture", ""))[:40],
+                    variant=str(platform.get("variant", ""))[:40],
+                )
+                for child, platform in child_rows
+            ],
+            ignore_conflicts=True,
+        )
+    now = timezone.now()
+    if tag is not None:
+        Tag.objects.update_or_create(
+            repository=repository, name=tag, defaults={"manifest": manifest, "updated_at": now}
+        )
+    Repository.objects.filter(pk=repository.pk).update(updated_at=now)
+    return manifest
+
+
+def manifest_get(*, repository: Repository, reference: str) -> Manifest:
+    if is_digest(reference):
+        digests.parse(reference)
+        manifest = Manifest.objects.filter(repository=repository, digest=reference).first()
+    else:
+        tag = (
+            Tag.objects.select_related("manifest")
+            .filter(repository=repository, name=reference)
+            .first()
+        )
+        manifest = tag.manifest if tag else None
+    if manifest is None:
+        raise ManifestUnknown(detail={"reference": reference})
+    return manifest
+
+
+@transaction.atomic
+def manifest_delete(*, repository: Repository, reference: str) -> None:
+    """By digest: the manifest and every tag on it. By tag: only that tag."""
+    if not is_digest(reference):
+        deleted, _ = Tag.objects.filter(repository=repository, name=reference).delete()
+        if not deleted:
+            raise ManifestUnknown(detail={"reference": reference})
+        return
+    manifest = manifest_get(repository=repository, reference=reference)
+    parents = list(
+        ManifestChild.objects.filter(child=manifest).values_list("parent__digest", flat=True)
+    )
+    if parents:
+        raise Denied(
+            "manifest is listed by an index in this repository; delete the index first",
+            detail={"indexes": parents},
+        )
+    manifest.delete()
+
+
+def referrers(*, repository: Repository, digest: str, artifact_type: str = ""):
+    digests.parse(digest)
+    rows = Manifest.objects.filter(repository=repository, subject_digest=digest).order_by("id")
+    if artifact_type:
+        rows = rows.filter(artifact_type=artifact_type)
+    result = []
+    for m in rows:
+        entry = {"mediaType": m.media_type, "digest": m.digest, "size": m.size}
+        if m.artifact_type:
+            entry["artifactType"] = m.artifact_type
+        if m.annotations:
+            entry["annotations"] = m.annotations
+        result.append(entry)
+    return result

@@ -1,0 +1,133 @@
+"""Content-addressed blob storage on the local filesystem.
+
+Layout under ``$WHARF_DATA_DIR/registry``::
+
+    blobs/sha256/ab/ab12…       one file per digest, written once, never modified
+    uploads/<uuid>              the bytes of an upload session so far
+
+An upload becomes a blob by fsync + rename, so a crash never leaves a partial file under a
+digest. Everything goes through this one module; a store for S3-compatible object storage would
+implement the same methods.
+"""
+
+import os
+from collections.abc import Iterable, Iterator
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+
+from hub.registry import digests
+
+CHUNK = 1024 * 1024
+
+
+class BlobStore:
+    def __init__(self, root: Path):
+        self.root = root
+        self.blobs = root / "blobs"
+        self.uploads = root / "uploads"
+        self.blobs.mkdir(parents=True, exist_ok=True)
+        self.uploads.mkdir(parents=True, exist_ok=True)
+
+    # --- blobs ---
+    def blob_path(self, digest: str) -> Path:
+        algorithm, hexdigest = digests.parse(digest)
+        return self.blobs / algorithm / hexdigest[:2] / hexdigest
+
+    def exists(self, digest: str) -> bool:
+        return self.blob_path(digest).is_file()
+
+    def open(self, digest: str):
+        return self.blob_path(digest).open("rb")
+
+    def read(self, digest: str) -> bytes:
+        """Whole blob in memory: only for small ones (image configs)."""
+        return self.blob_path(digest).read_bytes()
+
+    def iter_range(self, digest: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        """Bytes start..end (inclusive), in CHUNK pieces."""
+        with self.open(digest) as fh:
+            fh.seek(start)
+            remaining = None if end is None else end - start + 1
+            while remaining is None or remaining > 0:
+                chunk = fh.read(CHUNK if remaining is None else min(CHUNK, remaining))
+                if not chunk:
+                    return
+                if remaining is not None:
+                    remaining -= len(chunk)
+                yield chunk
+
+    def delete(self, digest: str) -> None:
+        self.blob_path(digest).unlink(missing_ok=True)
+
+    def put_bytes(self, data: bytes, digest: str) -> None:
+        """Store small content (e.g. an imported config) under its digest, atomically."""
+        path = self.blob_path(digest)
+        if path.exists():
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with tmp.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+
+    # --- uploads ---
+    def upload_path(self, upload_id) -> Path:
+        return self.uploads / str(upload_id)
+
+    def upload_create(self, upload_id) -> None:
+        self.upload_path(upload_id).touch(exist_ok=False)
+
+    def upload_size(self, upload_id) -> int | None:
+        try:
+            return self.upload_path(upload_id).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def upload_append(self, upload_id, chunks: Iterable[bytes]) -> int:
+        """Append a stream of chunks; returns how many bytes were written."""
+        written = 0
+        with self.upload_path(upload_id).open("ab") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+                written += len(chunk)
+        return written
+
+    def upload_truncate(self, upload_id, size: int) -> None:
+        """Drop bytes past ``size`` (a chunk that failed midway must not count)."""
+        with self.upload_path(upload_id).open("r+b") as fh:
+            fh.truncate(size)
+
+    def upload_digest(self, upload_id, algorithm: str) -> str:
+        """Hash the upload's bytes as they are on disk."""
+        import hashlib
+
+        h = hashlib.new(algorithm)
+        with self.upload_path(upload_id).open("rb") as fh:
+            while chunk := fh.read(CHUNK):
+                h.update(chunk)
+        return f"{algorithm}:{h.hexdigest()}"
+
+    def upload_commit(self, upload_id, digest: str) -> None:
+        """Make the upload the blob ``digest`` (fsync, then an atomic rename)."""
+        source = self.upload_path(upload_id)
+        target = self.blob_path(digest)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with source.open("rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(source, target)
+
+    def upload_delete(self, upload_id) -> None:
+        self.upload_path(upload_id).unlink(missing_ok=True)
+
+
+@cache
+def _store(root: str) -> BlobStore:
+    return BlobStore(Path(root))
+
+
+def get_store() -> BlobStore:
+    return _store(str(settings.WHARF_REGISTRY_DIR))

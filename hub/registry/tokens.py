@@ -1,0 +1,115 @@
+"""Registry bearer tokens: scope parsing and the JWTs Wharf signs and verifies itself.
+
+Token auth as Docker Hub does it: ``/v2/`` challenges with ``WWW-Authenticate: Bearer
+realm=…/token``; the token endpoint trades credentials for a short-lived JWT whose ``access``
+claim lists exactly the (repository, actions) it grants.
+"""
+
+import hashlib
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import jwt
+from django.conf import settings
+
+ALGORITHM = "HS256"
+SCOPE_RE = re.compile(r"^(?P<type>[a-z0-9]+)(?:\([a-z0-9]+\))?:(?P<name>.+):(?P<actions>[a-z*,]*)$")
+ALL_ACTIONS = ("pull", "push", "delete")
+
+
+@dataclass(frozen=True)
+class Scope:
+    type: str
+    name: str
+    actions: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.type}:{self.name}:{','.join(self.actions)}"
+
+
+def parse_scopes(values: list[str]) -> list[Scope]:
+    """Scopes from repeated ``scope`` parameters, each possibly holding several, space-separated.
+
+    Unparseable scopes are dropped: the token endpoint grants the intersection of what was asked
+    and what is allowed, and asking for nonsense is asking for nothing.
+    """
+    scopes = []
+    for value in values:
+        for item in value.split():
+            # The name may itself hold "host:port", so actions come off the right.
+            match = SCOPE_RE.match(item)
+            if not match:
+                continue
+            actions = tuple(a for a in match["actions"].split(",") if a)
+            if "*" in actions:
+                actions = ("*",)
+            scopes.append(Scope(match["type"], match["name"], actions))
+    return scopes
+
+
+def service_name() -> str:
+    """What clients pass as ``service`` and what tokens carry as ``aud``: the registry's host."""
+    return urlsplit(settings.WHARF_URL).netloc
+
+
+def realm() -> str:
+    return f"{settings.WHARF_URL}/token"
+
+
+def _key() -> bytes:
+    # A key of its own, derived from SECRET_KEY, so registry tokens and sessions never share one.
+    return hashlib.sha256(b"wharf-registry-token:" + settings.SECRET_KEY.encode()).digest()
+
+
+@dataclass
+class Grant:
+    """What a verified token allows: its subject and the actions per (type, name)."""
+
+    subject: str = ""
+    access: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    pat: str = ""  # uuid of the access token it was issued for, checked again on every use
+
+    def allows(self, type_: str, name: str, action: str) -> bool:
+        actions = self.access.get((type_, name), set())
+        return action in actions or "*" in actions
+
+
+def issue(*, subject: str, access: list[dict], pat: str = "") -> dict:
+    now = int(time.time())
+    ttl = settings.WHARF_REGISTRY_TOKEN_TTL
+    claims = {
+        "iss": service_name(),
+        "sub": subject,
+        "aud": service_name(),
+        "exp": now + ttl,
+        "nbf": now - 5,
+        "iat": now,
+        "jti": uuid.uuid4().hex,
+        "access": access,
+    }
+    if pat:
+        claims["pat"] = pat
+    token = jwt.encode(claims, _key(), algorithm=ALGORITHM)
+    issued = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
+    return {"token": token, "access_token": token, "expires_in": ttl, "issued_at": issued}
+
+
+def verify(token: str) -> Grant:
+    """The grant of a valid token; raises ``jwt.InvalidTokenError`` otherwise."""
+    claims = jwt.decode(
+        token,
+        _key(),
+        algorithms=[ALGORITHM],
+        audience=service_name(),
+        issuer=service_name(),
+        options={"require": ["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "access"]},
+        leeway=5,
+    )
+    access: dict[tuple[str, str], set[str]] = {}
+    for entry in claims["access"]:
+        key = (str(entry["type"]), str(entry["name"]))
+        access.setdefault(key, set()).update(str(a) for a in entry["actions"])
+    return Grant(subject=claims["sub"], access=access, pat=claims.get("pat", ""))

@@ -1,0 +1,91 @@
+"""``/v2/<name>/manifests/<reference>`` and ``/v2/<name>/referrers/<digest>``."""
+
+from django.http import HttpResponse, JsonResponse
+
+from hub.models import ManifestChild
+from hub.registry import access, mediatypes
+from hub.registry import manifests as service
+from hub.registry.errors import ManifestInvalid, ManifestUnknown
+from hub.registry.views.base import empty, registry_view
+from hub.registry.views.common import repository_for, repository_for_push
+from hub.services import repository_count_pull
+
+
+def _acceptable(request, media_type: str) -> bool:
+    accept = request.headers.get("Accept", "")
+    if not accept:
+        return True
+    types = {part.split(";")[0].strip().lower() for part in accept.split(",")}
+    listed = types & mediatypes.MANIFEST_TYPES
+    # Clients that list no manifest type at all (curl's */*) get what is stored.
+    return not listed or media_type in types or "*/*" in types
+
+
+def _is_platform_child(manifest) -> bool:
+    return ManifestChild.objects.filter(child=manifest).exists()
+
+
+@registry_view("GET", "HEAD", "PUT", "DELETE")
+def manifest(request, name: str, reference: str):
+    caller = access.authenticate(request)
+
+    if request.method == "PUT":
+        repo = repository_for_push(caller, name)
+        content = request.read(service.MAX_MANIFEST_BYTES + 1)
+        if not content:
+            raise ManifestInvalid("empty manifest")
+        stored = service.manifest_put(
+            repository=repo,
+            reference=reference,
+            content=content,
+            content_type=request.headers.get("Content-Type", ""),
+        )
+        response = empty(
+            201,
+            Location=f"/v2/{name}/manifests/{stored.digest}",
+            Docker_Content_Digest=stored.digest,
+        )
+        if stored.subject_digest:
+            response["OCI-Subject"] = stored.subject_digest
+        return response
+
+    if request.method == "DELETE":
+        repo = repository_for(caller, name, "delete")
+        service.manifest_delete(repository=repo, reference=reference)
+        return empty(202)
+
+    repo = repository_for(caller, name, "pull")
+    stored = service.manifest_get(repository=repo, reference=reference)
+    if not _acceptable(request, stored.media_type):
+        raise ManifestUnknown(
+            f"manifest is {stored.media_type}, which the Accept header does not list",
+            detail={"reference": reference},
+        )
+    content = bytes(stored.content)
+    if request.method == "GET":
+        # One pull, one count: a platform manifest fetched through its index is not another.
+        if not (service.is_digest(reference) and _is_platform_child(stored)):
+            repository_count_pull(repository=repo)
+        response = HttpResponse(content, content_type=stored.media_type)
+    else:
+        response = HttpResponse(content_type=stored.media_type)
+    response["Content-Length"] = str(len(content))
+    response["Docker-Content-Digest"] = stored.digest
+    response["ETag"] = f'"{stored.digest}"'
+    return response
+
+
+@registry_view("GET")
+def referrers(request, name: str, digest: str):
+    caller = access.authenticate(request)
+    repo = repository_for(caller, name, "pull")
+    artifact_type = request.GET.get("artifactType", "")
+    body = {
+        "schemaVersion": 2,
+        "mediaType": mediatypes.OCI_INDEX,
+        "manifests": service.referrers(repository=repo, digest=digest, artifact_type=artifact_type),
+    }
+    response = JsonResponse(body, content_type=mediatypes.OCI_INDEX)
+    if artifact_type:
+        response["OCI-Filters-Applied"] = "artifactType"
+    return response

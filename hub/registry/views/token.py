@@ -1,0 +1,64 @@
+"""The token endpoint (``/token``): credentials in, a scoped registry JWT out."""
+
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from accounts.models import User
+from hub.registry import access, tokens
+from hub.registry.errors import NameInvalid, RegistryError, Unauthorized, Unsupported
+
+
+def _granted(user: User | None, token_scope: str, scopes: list[tokens.Scope]) -> list[dict]:
+    """The intersection of what was asked and what the caller may do; never an error."""
+    limit = access.TOKEN_SCOPE_ACTIONS[token_scope] if token_scope else access.ALL
+    granted = []
+    for scope in scopes:
+        if scope.type == "registry" and scope.name == "catalog":
+            # The catalog lists only what the caller may pull, so anyone may ask for it.
+            granted.append({"type": "registry", "name": "catalog", "actions": ["*"]})
+            continue
+        if scope.type != "repository":
+            continue
+        try:
+            allowed = access.allowed_actions(user, scope.name) & limit
+        except NameInvalid:
+            continue
+        wanted = set(tokens.ALL_ACTIONS) if "*" in scope.actions else set(scope.actions)
+        actions = sorted(wanted & allowed)
+        granted.append({"type": "repository", "name": scope.name, "actions": actions})
+    return granted
+
+
+@csrf_exempt
+def token(request):
+    try:
+        if request.method == "GET":
+            params = request.GET
+        elif request.method == "POST":
+            params = request.POST  # OAuth2 form: grant_type=password
+        else:
+            raise Unsupported("use GET (or POST with an OAuth2 form)")
+        user, pat = None, None
+        credentials = access.basic_credentials(request.headers.get("Authorization", ""))
+        if credentials is None and params.get("grant_type") == "password":
+            credentials = (params.get("username", ""), params.get("password", ""))
+        elif request.method == "POST" and params.get("grant_type") not in (None, "password"):
+            raise Unsupported("only grant_type=password is supported; no refresh tokens are issued")
+        if credentials is not None:
+            user, pat = access.credentials_check(request, *credentials)
+            account = params.get("account")
+            if account and account != user.username:
+                raise Unauthorized("account does not match the credentials")
+        scopes = tokens.parse_scopes(params.getlist("scope"))
+        body = tokens.issue(
+            subject=user.username if user else "",
+            access=_granted(user, pat.scope if pat else "", scopes),
+            pat=str(pat.uuid) if pat else "",
+        )
+    except RegistryError as exc:
+        response = exc.response()
+    else:
+        response = JsonResponse(body)
+    response["Docker-Distribution-API-Version"] = "registry/2.0"
+    response["Cache-Control"] = "no-store"
+    return response
