@@ -1,6 +1,7 @@
 """Push and pull a 256 MiB, 4-layer image with skopeo: Wharf against the reference registry.
 
-    .venv/bin/python bench/registry.py [--rounds 3] [--size-mib 256]
+    .venv/bin/python bench/registry.py [--rounds 3] [--size-mib 256] [--layers 4]
+    .venv/bin/python bench/registry.py --rounds 1 --size-mib 1024 --layers 1   # memory check
 
 Starts Wharf (`manage.py serve`, SQLite and a private Redis in a scratch data dir) and the
 reference registry (Debian's docker-registry, filesystem storage) on loopback ports, then for each
@@ -101,6 +102,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--size-mib", type=int, default=256)
+    parser.add_argument("--layers", type=int, default=4)
     args = parser.parse_args()
     registry_bin = shutil.which("docker-registry")
     if registry_bin is None:
@@ -182,7 +184,7 @@ def main() -> None:
         }
         times = {(who, op): [] for who in targets for op in ("push", "pull")}
         for round_no in range(1, args.rounds + 1):
-            image = make_image(scratch / f"image{round_no}", args.size_mib)
+            image = make_image(scratch / f"image{round_no}", args.size_mib, args.layers)
             order = ["wharf", "reference"] if round_no % 2 else ["reference", "wharf"]
             for who in order:
                 repo, push_creds, _ = targets[who]
@@ -222,7 +224,7 @@ def main() -> None:
                 flush=True,
             )
 
-        print(f"\n{args.size_mib} MiB, 4 layers, {args.rounds} rounds (median seconds)")
+        print(f"\n{args.size_mib} MiB, {args.layers} layers, {args.rounds} rounds (median seconds)")
         print(f"{'':8}{'wharf':>10}{'reference':>12}{'ratio':>8}")
         for op in ("push", "pull"):
             wharf = statistics.median(times[("wharf", op)])

@@ -50,6 +50,9 @@ class Namespace(models.Model):
 
 
 class RepositoryQuerySet(models.QuerySet):
+    def official(self):
+        return self.filter(namespace__kind=Namespace.Kind.LIBRARY)
+
     def visible_to(self, user):
         """Repositories ``user`` may see (and pull): public ones, their own, all for staff."""
         if user is not None and user.is_authenticated and user.is_staff:
@@ -71,6 +74,9 @@ class Repository(models.Model):
     pull_count = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # "namespace/name description", lowercased: what search matches against. Kept by the
+    # services that write those fields; on PostgreSQL a trigram index makes LIKE '%word%' fast.
+    search_text = models.TextField(blank=True, default="")
 
     objects = RepositoryQuerySet.as_manager()
 
@@ -78,6 +84,11 @@ class Repository(models.Model):
         verbose_name_plural = "repositories"
         constraints = [
             models.UniqueConstraint(fields=["namespace", "name"], name="hub_repository_unique_name")
+        ]
+        indexes = [
+            models.Index(fields=["-star_count"], name="hub_repo_stars_idx"),
+            models.Index(fields=["-pull_count"], name="hub_repo_pulls_idx"),
+            models.Index(fields=["-updated_at"], name="hub_repo_updated_idx"),
         ]
 
     def __str__(self) -> str:
@@ -95,6 +106,9 @@ class Repository(models.Model):
     def display_name(self) -> str:
         """Official images go by their short name, as on Docker Hub (``busybox``)."""
         return self.name if self.is_official else self.full_name
+
+    def compute_search_text(self) -> str:
+        return f"{self.namespace.name}/{self.name} {self.description}".lower()
 
 
 class Blob(models.Model):

@@ -49,13 +49,14 @@ def repository_get_or_create(*, namespace: str, name: str, user: User | None = N
             owner = user if user is not None and user.username == namespace else None
             owner = owner or User.objects.get(username=namespace)
             ns = namespace_for_user(user=owner)
+    repo = Repository(
+        namespace=ns, name=name, is_private=settings.WHARF_DEFAULT_VISIBILITY == "private"
+    )
+    repo.search_text = repo.compute_search_text()
     try:
         with transaction.atomic():
-            return Repository.objects.create(
-                namespace=ns,
-                name=name,
-                is_private=settings.WHARF_DEFAULT_VISIBILITY == "private",
-            )
+            repo.save()
+            return repo
     except IntegrityError:  # a parallel push created it first
         return Repository.objects.select_related("namespace").get(namespace=ns, name=name)
 
@@ -66,3 +67,155 @@ def repository_touch(*, repository: Repository) -> None:
 
 def repository_count_pull(*, repository: Repository) -> None:
     Repository.objects.filter(pk=repository.pk).update(pull_count=F("pull_count") + 1)
+
+
+# --- repositories from the hub's pages and API ---
+
+
+class RepositoryError(Exception):
+    """A repository write refused with a message for the person (field: which input)."""
+
+    def __init__(self, message: str, field: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def repository_namespaces_for(*, user: User) -> list[str]:
+    """Namespaces ``user`` may create repositories in: their own, and library for staff."""
+    return [user.username, LIBRARY] if user.is_staff else [user.username]
+
+
+def repository_create(
+    *,
+    user: User,
+    namespace: str,
+    name: str,
+    description: str = "",
+    full_description: str = "",
+    is_private: bool = False,
+) -> Repository:
+    from hub.registry import names as registry_names
+    from hub.registry.errors import NameInvalid
+
+    if namespace not in repository_namespaces_for(user=user):
+        raise RepositoryError(
+            "You can create repositories only in your own namespace"
+            + (" or library." if user.is_staff else "."),
+            field="namespace",
+        )
+    try:
+        registry_names.split(f"{namespace}/{name}")
+    except NameInvalid:
+        raise RepositoryError(
+            "Use lowercase letters, digits and separators (. _ -), optionally in path components "
+            "separated by /; start and end with a letter or digit.",
+            field="name",
+        ) from None
+    if Repository.objects.filter(namespace__name=namespace, name=name).exists():
+        raise RepositoryError(f"{namespace}/{name} already exists.", field="name")
+    ns = namespace_library() if namespace == LIBRARY else namespace_for_user(user=user)
+    repo = Repository(
+        namespace=ns,
+        name=name,
+        description=description.strip()[:100],
+        full_description=full_description,
+        is_private=is_private,
+    )
+    repo.search_text = repo.compute_search_text()
+    try:
+        with transaction.atomic():
+            repo.save()
+    except IntegrityError:
+        raise RepositoryError(f"{namespace}/{name} already exists.", field="name") from None
+    return repo
+
+
+REPOSITORY_EDITABLE = {"description", "full_description", "is_private"}
+
+
+@transaction.atomic
+def repository_update(*, repository: Repository, **fields) -> Repository:
+    unknown = set(fields) - REPOSITORY_EDITABLE
+    if unknown:
+        raise RepositoryError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+    if "description" in fields:
+        fields["description"] = (fields["description"] or "").strip()
+        if len(fields["description"]) > 100:
+            raise RepositoryError("Keep the short description to 100 characters.", "description")
+    for key, value in fields.items():
+        setattr(repository, key, value)
+    repository.search_text = repository.compute_search_text()
+    repository.updated_at = timezone.now()
+    repository.save(update_fields=[*fields, "search_text", "updated_at"])
+    return repository
+
+
+@transaction.atomic
+def repository_delete(*, repository: Repository) -> None:
+    """Delete the repository with its tags and manifests; gc frees blobs nobody else uses."""
+    repository.delete()
+
+
+# --- stars ---
+
+
+@transaction.atomic
+def star_add(*, user: User, repository: Repository) -> bool:
+    """Star; False when it already was. The counter moves only with a real change."""
+    from hub.models import Star
+
+    _, created = Star.objects.get_or_create(user=user, repository=repository)
+    if created:
+        Repository.objects.filter(pk=repository.pk).update(star_count=F("star_count") + 1)
+    return created
+
+
+@transaction.atomic
+def star_remove(*, user: User, repository: Repository) -> bool:
+    from hub.models import Star
+
+    deleted, _ = Star.objects.filter(user=user, repository=repository).delete()
+    if deleted:
+        Repository.objects.filter(pk=repository.pk, star_count__gt=0).update(
+            star_count=F("star_count") - 1
+        )
+    return bool(deleted)
+
+
+# --- tags (docker rmi / docker tag) ---
+
+
+@transaction.atomic
+def tag_delete(*, repository: Repository, name: str) -> None:
+    from hub.models import Tag
+
+    deleted, _ = Tag.objects.filter(repository=repository, name=name).delete()
+    if not deleted:
+        raise RepositoryError(f"No tag {name!r} in {repository.full_name}.", field="name")
+
+
+@transaction.atomic
+def tag_create(*, repository: Repository, name: str, source: str):
+    """Point tag ``name`` at what ``source`` (a tag or a digest) points at: `docker tag`."""
+    from hub.models import Manifest, Tag
+    from hub.registry.names import TAG_RE
+
+    if not TAG_RE.match(name):
+        raise RepositoryError(
+            "Tags are up to 128 letters, digits, _ . and -, not starting with . or -.", "name"
+        )
+    if ":" in source:
+        manifest = Manifest.objects.filter(repository=repository, digest=source).first()
+    else:
+        tag = Tag.objects.select_related("manifest").filter(repository=repository, name=source)
+        manifest = tag.first().manifest if tag.exists() else None
+    if manifest is None:
+        raise RepositoryError(f"No tag or digest {source!r} in {repository.full_name}.", "from")
+    tag, _ = Tag.objects.update_or_create(
+        repository=repository,
+        name=name,
+        defaults={"manifest": manifest, "updated_at": timezone.now()},
+    )
+    Repository.objects.filter(pk=repository.pk).update(updated_at=timezone.now())
+    return tag

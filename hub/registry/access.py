@@ -85,15 +85,6 @@ class Caller:
         return action in self.actual_actions(full_name)
 
 
-def _pat_scope(user: User, pat_uuid: str) -> str:
-    token = AccessToken.objects.active().filter(uuid=pat_uuid, user=user).first()
-    if token is None:
-        raise Unauthorized(
-            "the access token this was issued for has been revoked", headers=challenge()
-        )
-    return token.scope
-
-
 def credentials_check(request, username: str, secret: str) -> tuple[User, AccessToken | None]:
     """(user, access token or None) for HTTP Basic credentials: a password or an access token.
 
@@ -146,12 +137,25 @@ def authenticate(request) -> Caller:
                 f"invalid or expired token: {exc}", headers=challenge(error="invalid_token")
             ) from None
         caller = Caller(grant=grant)
-        if grant.subject:
+        if grant.subject and grant.pat:
+            # One query for both: the account is active and its access token is not revoked.
+            pat = (
+                AccessToken.objects.active()
+                .select_related("user")
+                .filter(uuid=grant.pat, user__username=grant.subject)
+                .first()
+            )
+            if pat is None:
+                raise Unauthorized(
+                    "the access token this was issued for has been revoked, or its account "
+                    "disabled",
+                    headers=challenge(),
+                )
+            caller.user, caller.token_scope = pat.user, pat.scope
+        elif grant.subject:
             caller.user = User.objects.filter(username=grant.subject, is_active=True).first()
             if caller.user is None:
                 raise Unauthorized("this token's account is gone or disabled", headers=challenge())
-            if grant.pat:
-                caller.token_scope = _pat_scope(caller.user, grant.pat)
         return caller
     credentials = basic_credentials(header)
     if credentials is None:

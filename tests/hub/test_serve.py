@@ -114,6 +114,9 @@ def test_serve_runs_web_worker_and_private_redis(served):
     assert f"Wharf is running at http://localhost:{url.rsplit(':', 1)[1]}/" in output
     assert "manage.py createsuperuser" in output
     assert "wharf-worker@" in output and "ready." in output
+    # A fresh hub has its official base image, anonymous pull by short name included.
+    status, tags = get(url + "/v2/busybox/tags/list")
+    assert status == 200 and json.loads(tags)["tags"] == ["latest"]
 
 
 @pytest.mark.parametrize("how", ["sigterm", "ctrl-c"])
