@@ -297,3 +297,16 @@ def test_every_spec_code_has_a_class():
         "UNSUPPORTED",
         "TOOMANYREQUESTS",
     }
+
+
+def test_staff_push_into_a_namespace_nobody_owns_is_name_unknown(client, settings):
+    settings.WHARF_URL = "http://testserver"
+    UserFactory(username="boss", is_staff=True)
+    from tests.factories import PASSWORD
+
+    response = client.post(
+        "/v2/nobody/app/blobs/uploads/", HTTP_AUTHORIZATION=basic("boss", PASSWORD)
+    )
+    error = error_of(response, 404)
+    assert error["code"] == "NAME_UNKNOWN"
+    assert "there is no namespace nobody/" in error["message"]
