@@ -19,6 +19,15 @@ ARCHES = {
     "ppc64le": "ppc64le",
     "s390x": "s390x",
 }
+DESCRIPTIONS = {
+    "description": "Tiny shell and Unix tools in one static binary; the base for builds",
+    "full_description": (
+        "# busybox\n\n"
+        "Wharf's official base image, made on this hub from Debian's `busybox-static`: "
+        "`sh` and some 300 Unix tools in one statically linked binary.\n\n"
+        '```dockerfile\nFROM busybox\nRUN echo hello > /hello.txt\nCMD ["cat", "/hello.txt"]\n```\n'
+    ),
+}
 PATH_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 

@@ -12,9 +12,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from hub.models import Tag
+from hub.models import Repository, Tag
 from hub.procs import ProcessError, Supervisor, start_private_redis
 from hub.registry import busybox
+from hub.services import repository_update
 
 STARTUP_TIMEOUT = 60
 
@@ -46,6 +47,9 @@ class Command(BaseCommand):
         with tempfile.TemporaryDirectory(prefix="wharf-busybox-") as scratch:
             layout = busybox.build_layout(Path(scratch) / "layout")
             call_command("import_image", f"oci:{layout}:latest", "library/busybox:latest")
+        repo = Repository.objects.get(namespace__name="library", name="busybox")
+        if not repo.description:
+            repository_update(repository=repo, **busybox.DESCRIPTIONS)
 
     def handle(self, *args, no_migrate=False, **options):
         if _port_open(settings.HOST, settings.PORT):
