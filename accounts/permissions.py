@@ -13,7 +13,11 @@ def required_action(method: str) -> str:
 
 
 class TokenScopeAllows(permissions.BasePermission):
-    """A request made with an access token may only do what the token's scope grants."""
+    """A request made with an access token may only do what the token's scope grants.
+
+    A view may map a method to another action with ``token_actions`` (unstarring is a DELETE
+    but removes nothing of the account's content, so it needs only ``write``).
+    """
 
     message = "This access token's scope does not allow this action."
 
@@ -21,7 +25,8 @@ class TokenScopeAllows(permissions.BasePermission):
         token = request.auth
         if not isinstance(token, AccessToken):
             return True
-        action = required_action(request.method)
+        overrides = getattr(view, "token_actions", None) or {}
+        action = overrides.get(request.method) or required_action(request.method)
         if not token.grants(action):
             self.message = f"This access token is {token.get_scope_display()}; it cannot {action}."
             return False

@@ -16,6 +16,7 @@ from accounts.models import AccessToken, User
 from accounts.ratelimit import login_failures_clear
 from accounts.selectors import access_token_list
 from accounts.services import access_token_create, access_token_revoke, user_create
+from hub.selectors import user_repositories, user_starred
 
 # Where a freshly created token waits, in the session, to be shown exactly once.
 NEW_TOKEN_SESSION_KEY = "accounts:new-token"
@@ -123,9 +124,26 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
+# Profiles list this many of each; the search page has the rest.
+PROFILE_LIST_LIMIT = 50
+
+
 def profile(request, username: str):
+    """A user's repositories and stars, as far as the viewer may see them."""
     account = get_object_or_404(User, username=username, is_active=True)
-    return render(request, "accounts/profile.html", {"account": account})
+    # One row past the limit says whether there are more, without a COUNT query.
+    repositories = list(
+        user_repositories(owner=account, viewer=request.user)[: PROFILE_LIST_LIMIT + 1]
+    )
+    starred = list(user_starred(user=account, viewer=request.user)[: PROFILE_LIST_LIMIT + 1])
+    context = {
+        "account": account,
+        "repositories": repositories[:PROFILE_LIST_LIMIT],
+        "more_repositories": len(repositories) > PROFILE_LIST_LIMIT,
+        "starred": starred[:PROFILE_LIST_LIMIT],
+        "more_starred": len(starred) > PROFILE_LIST_LIMIT,
+    }
+    return render(request, "accounts/profile.html", context)
 
 
 @login_required

@@ -1,11 +1,39 @@
 """The REST API under /api/ (DRF). The registry protocol lives under /v2/, not here."""
 
-from django.urls import path
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from accounts.api import CurrentUserApi
+import hub.api.schema  # noqa: F401  (registers the OpenAPI descriptions of our credentials)
+from accounts.api import CurrentUserApi, LoginApi
+from hub.api.common import NAME_PATTERN, NAMESPACE_PATTERN, TAG_PATTERN, USERNAME_PATTERN
+from hub.api.repositories import NamespaceRepositoriesApi, RepositoryDetailApi
+from hub.api.search import SearchApi
+from hub.api.stars import StarsApi, UserStarredApi
+from hub.api.tags import TagDetailApi, TagListApi
 
 app_name = "api"
 
+REPO = rf"v2/repositories/(?P<namespace>{NAMESPACE_PATTERN})/(?P<name>{NAME_PATTERN})"
+
 urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # Docker Hub's path, without the trailing slash.
+    path("v2/users/login", LoginApi.as_view(), name="login"),
     path("v2/user/", CurrentUserApi.as_view(), name="current-user"),
+    re_path(
+        rf"^v2/users/(?P<username>{USERNAME_PATTERN})/starred/$",
+        UserStarredApi.as_view(),
+        name="user-starred",
+    ),
+    path("v2/search/repositories/", SearchApi.as_view(), name="search"),
+    re_path(
+        rf"^v2/repositories/(?P<namespace>{NAMESPACE_PATTERN})/$",
+        NamespaceRepositoriesApi.as_view(),
+        name="namespace-repositories",
+    ),
+    re_path(rf"^{REPO}/$", RepositoryDetailApi.as_view(), name="repository"),
+    re_path(rf"^{REPO}/tags/$", TagListApi.as_view(), name="tags"),
+    re_path(rf"^{REPO}/tags/(?P<tag>{TAG_PATTERN})/$", TagDetailApi.as_view(), name="tag"),
+    re_path(rf"^{REPO}/stars/$", StarsApi.as_view(), name="stars"),
 ]

@@ -154,6 +154,11 @@ def repository_update(*, repository: Repository, **fields) -> Repository:
 @transaction.atomic
 def repository_delete(*, repository: Repository) -> None:
     """Delete the repository with its tags and manifests; gc frees blobs nobody else uses."""
+    from hub.models import ManifestChild
+
+    # Index entries first: they protect their child manifests from a lone delete, which would
+    # otherwise block deleting the repository that holds both.
+    ManifestChild.objects.filter(parent__repository=repository).delete()
     repository.delete()
 
 

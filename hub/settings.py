@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "channels",
     "hub",
     "builds",
@@ -191,6 +193,8 @@ if WHARF_DEFAULT_VISIBILITY not in {"public", "private"}:
     )
 # Registry bearer tokens live this long (seconds); clients fetch a new one when it runs out.
 WHARF_REGISTRY_TOKEN_TTL = env_int("WHARF_REGISTRY_TOKEN_TTL", 300, minimum=60, maximum=86400)
+# Lifetime of the REST API's login tokens (POST /api/v2/users/login), in seconds.
+WHARF_API_TOKEN_TTL = env_int("WHARF_API_TOKEN_TTL", 86400, minimum=60)
 # Garbage collection spares unreferenced blobs and upload sessions younger than this (hours).
 WHARF_GC_GRACE_HOURS = env_int("WHARF_GC_GRACE_HOURS", 24, minimum=0)
 # How often Celery beat runs registry garbage collection (hours); 0 turns the schedule off.
@@ -241,6 +245,19 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.TokenScopeAllows"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "hub.api.pagination.Pagination",
+    "PAGE_SIZE": 25,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Wharf API",
+    "DESCRIPTION": "Docker-Hub-shaped REST API of Wharf: repositories, tags, stars, search.",
+    "VERSION": "2",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's assets come from the sidecar package: the docs work offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Static files: whitenoise serves hashed, compressed names from STATIC_ROOT ---

@@ -1,14 +1,60 @@
+import re
+
 from django.contrib import admin
 from django.urls import include, path
 
-from hub import views
+from hub.views import browse, health, manage, repositories, tags
+from hub.views.common import or_longer_name
+
+# A repository's pages after its /r/<namespace>/<name>/ or official /_/<name>/ prefix:
+# (suffix, view, URL name, POST only). Names may hold slashes; the overview comes last.
+REPOSITORY_PAGES = [
+    ("tags/<str:tag>/delete/", tags.tag_delete, "repository-tag-delete", True),
+    ("tags/<str:tag>/", tags.tag_detail, "repository-tag", False),
+    ("tags/", tags.tag_list, "repository-tags", False),
+    ("builds/", repositories.builds, "repository-builds", False),
+    ("settings/", manage.settings_tab, "repository-settings", False),
+    ("delete/", manage.delete, "repository-delete", True),
+    ("star/", repositories.star, "repository-star", True),
+    ("unstar/", repositories.unstar, "repository-unstar", True),
+]
+
+
+def repository_routes():
+    routes = []
+    for suffix, view, url_name, post_only in REPOSITORY_PAGES:
+        # "tags/<str:tag>/" read as the end of a longer repository name: "tags/{tag}".
+        name_part = re.sub(r"<\w+:(\w+)>", r"{\1}", suffix).strip("/")
+        view = or_longer_name(view, name_part, post_only=post_only)
+        routes.append(path(f"r/<str:namespace>/<path:name>/{suffix}", view, name=url_name))
+        routes.append(
+            path(
+                f"_/<path:name>/{suffix}",
+                view,
+                {"namespace": "library"},
+                name=f"official-{url_name}",
+            )
+        )
+    routes.append(path("r/<str:namespace>/<path:name>/", repositories.overview, name="repository"))
+    routes.append(
+        path(
+            "_/<path:name>/",
+            repositories.overview,
+            {"namespace": "library"},
+            name="official-repository",
+        )
+    )
+    return routes
+
 
 urlpatterns = [
     path("", include("hub.registry.urls")),
-    path("", views.home, name="home"),
-    path("explore/", views.explore, name="explore"),
-    path("search/", views.search, name="search"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", browse.home, name="home"),
+    path("explore/", browse.explore, name="explore"),
+    path("search/", browse.search, name="search"),
+    path("repositories/new/", repositories.create, name="repository-new"),
+    *repository_routes(),
+    path("healthz", health.healthz, name="healthz"),
     path("", include("accounts.urls")),
     path("api/", include("hub.api_urls")),
     path("admin/", admin.site.urls),

@@ -1,29 +1,14 @@
+"""/healthz: what a load balancer or a person checks first."""
+
 import logging
 
 from django.http import JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from hub.health import check_database, check_redis
 
 logger = logging.getLogger(__name__)
-
-
-@require_safe
-def home(request):
-    return render(request, "hub/home.html")
-
-
-@require_safe
-def explore(request):
-    return render(request, "hub/explore.html")
-
-
-@require_safe
-def search(request):
-    query = request.GET.get("q", "").strip()[:200]
-    return render(request, "hub/search.html", {"query": query, "results": []})
 
 
 def _public(check: dict, name: str) -> dict:
