@@ -210,6 +210,17 @@ if WHARF_GC_INTERVAL_HOURS:
         "schedule": WHARF_GC_INTERVAL_HOURS * 3600,
     }
 
+# --- Automated builds ---
+# file:// URLs and local paths as build sources: for tests and development only.
+WHARF_BUILD_ALLOW_LOCAL_SOURCES = env_bool("WHARF_BUILD_ALLOW_LOCAL_SOURCES", False)
+WHARF_BUILD_TIMEOUT = env_int("WHARF_BUILD_TIMEOUT", 3600, minimum=30)
+WHARF_BUILDER = env_str("WHARF_BUILDER", "buildah")
+if WHARF_BUILDER not in {"buildah", "docker"}:
+    raise ImproperlyConfigured(f"WHARF_BUILDER must be buildah or docker; got {WHARF_BUILDER!r}")
+# How the worker reaches the registry it pushes to (defaults to WHARF_URL's host and port).
+WHARF_BUILD_REGISTRY = env_str("WHARF_BUILD_REGISTRY", "")
+WHARF_BUILD_DIR = DATA_DIR / "builds"
+
 # --- Accounts ---
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
