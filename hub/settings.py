@@ -203,7 +203,10 @@ WHARF_API_TOKEN_TTL = env_int("WHARF_API_TOKEN_TTL", 86400, minimum=60)
 WHARF_GC_GRACE_HOURS = env_int("WHARF_GC_GRACE_HOURS", 24, minimum=0)
 # How often Celery beat runs registry garbage collection (hours); 0 turns the schedule off.
 WHARF_GC_INTERVAL_HOURS = env_int("WHARF_GC_INTERVAL_HOURS", 6, minimum=0)
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    # Builds whose worker died mid-build end as "worker lost" instead of running forever.
+    "builds-reap-lost": {"task": "builds.tasks.reap_lost_builds", "schedule": 60},
+}
 if WHARF_GC_INTERVAL_HOURS:
     CELERY_BEAT_SCHEDULE["registry-gc"] = {
         "task": "hub.tasks.registry_gc",

@@ -113,3 +113,31 @@ def verify(token: str) -> Grant:
         key = (str(entry["type"]), str(entry["name"]))
         access.setdefault(key, set()).update(str(a) for a in entry["actions"])
     return Grant(subject=claims["sub"], access=access, pat=claims.get("pat", ""))
+
+
+# --- build credentials: what a build worker logs in with to push one repository ---
+
+BUILD_USERNAME = "wharf-build"  # not a valid account name, so it never shadows a user
+BUILD_AUDIENCE = "wharf-build"
+
+
+def issue_build_credential(*, repository: str, build_id: int, ttl: int) -> str:
+    """A password for ``wharf-build`` that may push ``repository`` (ns/name) and nothing else."""
+    now = int(time.time())
+    claims = {
+        "aud": BUILD_AUDIENCE,
+        "sub": f"build:{build_id}",
+        "repo": repository,
+        "iat": now,
+        "exp": now + ttl,
+    }
+    return jwt.encode(claims, _key(), algorithm=ALGORITHM)
+
+
+def verify_build_credential(secret: str) -> str | None:
+    """The repository a build credential may push, or None when it is not a valid one."""
+    try:
+        claims = jwt.decode(secret, _key(), algorithms=[ALGORITHM], audience=BUILD_AUDIENCE)
+    except jwt.InvalidTokenError:
+        return None
+    return str(claims.get("repo", "")) or None

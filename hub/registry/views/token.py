@@ -4,7 +4,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import User
-from hub.registry import access, tokens
+from hub.registry import access, names, tokens
 from hub.registry.errors import NameInvalid, RegistryError, Unauthorized, Unsupported
 
 
@@ -29,6 +29,31 @@ def _granted(user: User | None, token_scope: str, scopes: list[tokens.Scope]) ->
     return granted
 
 
+def _build_token(secret: str, scopes: list[tokens.Scope]) -> JsonResponse:
+    """A build worker's token: pull and push on its one repository, public pulls elsewhere."""
+    repository = tokens.verify_build_credential(secret)
+    if repository is None:
+        raise Unauthorized("invalid or expired build credential", headers=access.challenge())
+    granted = []
+    for scope in scopes:
+        if scope.type != "repository":
+            continue
+        try:
+            mine = names.canonical(scope.name) == repository
+            allowed = {"pull", "push"} if mine else access.allowed_actions(None, scope.name)
+        except NameInvalid:
+            continue
+        wanted = set(tokens.ALL_ACTIONS) if "*" in scope.actions else set(scope.actions)
+        granted.append(
+            {"type": "repository", "name": scope.name, "actions": sorted(wanted & allowed)}
+        )
+    body = tokens.issue(subject="", access=granted)
+    response = JsonResponse(body)
+    response["Docker-Distribution-API-Version"] = "registry/2.0"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @csrf_exempt
 def token(request):
     try:
@@ -44,6 +69,8 @@ def token(request):
             credentials = (params.get("username", ""), params.get("password", ""))
         elif request.method == "POST" and params.get("grant_type") not in (None, "password"):
             raise Unsupported("only grant_type=password is supported; no refresh tokens are issued")
+        if credentials is not None and credentials[0] == tokens.BUILD_USERNAME:
+            return _build_token(credentials[1], tokens.parse_scopes(params.getlist("scope")))
         if credentials is not None:
             user, pat = access.credentials_check(request, *credentials)
             account = params.get("account")

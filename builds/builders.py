@@ -1,0 +1,161 @@
+"""Builder backends: buildah (default) and docker. Each builds a context and pushes tags.
+
+Unqualified base images (``FROM busybox``) resolve to Wharf's own registry — the library
+namespace — through a registries configuration the backend writes, so builds need no internet.
+"""
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+
+@dataclass
+class BuildSpec:
+    context_dir: Path
+    dockerfile: Path
+    build_args: dict[str, str]
+    no_cache: bool
+    image: str  # local name of the result
+    scratch: Path
+
+
+def registry_host() -> str:
+    return settings.WHARF_BUILD_REGISTRY or urlsplit(settings.WHARF_URL).netloc
+
+
+def registry_is_plain_http() -> bool:
+    return not settings.WHARF_BUILD_REGISTRY and settings.WHARF_URL.startswith("http://")
+
+
+class BuildahBackend:
+    name = "buildah"
+
+    def __init__(self):
+        base = Path(settings.WHARF_BUILD_DIR)
+        self.root = base / "containers" / "storage"
+        self.runroot = base / "containers" / "run"
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.runroot.mkdir(parents=True, exist_ok=True)
+
+    @staticmethod
+    def registries_conf(home: Path) -> Path:
+        """Write the build's own registries.conf where containers/image looks first.
+
+        A per-user $HOME/.config/containers/registries.conf makes the library skip the system
+        one *and* its drop-in directory, whose short-name aliases would send `busybox` to
+        docker.io; CONTAINERS_REGISTRIES_CONF alone still loads those drop-ins.
+        """
+        host = registry_host()
+        insecure = str(registry_is_plain_http()).lower()
+        path = home / ".config" / "containers" / "registries.conf"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            f'unqualified-search-registries = ["{host}"]\n'
+            'short-name-mode = "permissive"\n\n'
+            f'[[registry]]\nlocation = "{host}"\ninsecure = {insecure}\n'
+        )
+        return path
+
+    def _base(self) -> list[str]:
+        # vfs works on every host (no overlay or fuse needed); the layer cache works with it too.
+        return [
+            "buildah",
+            "--root",
+            str(self.root),
+            "--runroot",
+            str(self.runroot),
+            "--storage-driver",
+            "vfs",
+        ]
+
+    def env(self, spec: BuildSpec) -> dict[str, str]:
+        import os
+
+        self.registries_conf(spec.scratch)
+        return {
+            **{k: v for k, v in os.environ.items() if k in ("PATH", "LANG")},
+            "HOME": str(spec.scratch),
+            "REGISTRY_AUTH_FILE": str(spec.scratch / "auth.json"),
+            "BUILDAH_ISOLATION": "chroot",
+            "TMPDIR": str(spec.scratch),
+        }
+
+    def login_file(self, spec: BuildSpec, username: str, password: str) -> None:
+        import base64
+
+        auth = base64.b64encode(f"{username}:{password}".encode()).decode()
+        (spec.scratch / "auth.json").write_text(
+            json.dumps({"auths": {registry_host(): {"auth": auth}}})
+        )
+
+    def build_command(self, spec: BuildSpec) -> list[str]:
+        args = [
+            *self._base(),
+            "bud",
+            "--isolation",
+            "chroot",
+            "--layers",
+            "-f",
+            str(spec.dockerfile),
+            "-t",
+            spec.image,
+        ]
+        if registry_is_plain_http():
+            args.append("--tls-verify=false")
+        if spec.no_cache:
+            args.append("--no-cache")
+        for key, value in spec.build_args.items():
+            args += ["--build-arg", f"{key}={value}"]
+        args.append(str(spec.context_dir))
+        return args
+
+    def push_command(self, spec: BuildSpec, target: str, digest_file: Path) -> list[str]:
+        args = [*self._base(), "push", "--digestfile", str(digest_file)]
+        if registry_is_plain_http():
+            args.append("--tls-verify=false")
+        return [*args, spec.image, f"docker://{target}"]
+
+
+class DockerBackend:
+    """`docker build` + `docker push` against a Docker engine (none runs on Wharf's CI hosts)."""
+
+    name = "docker"
+
+    def env(self, spec: BuildSpec) -> dict[str, str]:
+        import os
+
+        return {**os.environ, "DOCKER_CONFIG": str(spec.scratch / "docker")}
+
+    def login_file(self, spec: BuildSpec, username: str, password: str) -> None:
+        import base64
+
+        (spec.scratch / "docker").mkdir(exist_ok=True)
+        auth = base64.b64encode(f"{username}:{password}".encode()).decode()
+        (spec.scratch / "docker" / "config.json").write_text(
+            json.dumps({"auths": {registry_host(): {"auth": auth}}})
+        )
+
+    def build_command(self, spec: BuildSpec) -> list[str]:
+        args = ["docker", "build", "-f", str(spec.dockerfile), "-t", spec.image]
+        if spec.no_cache:
+            args.append("--no-cache")
+        for key, value in spec.build_args.items():
+            args += ["--build-arg", f"{key}={value}"]
+        return [*args, str(spec.context_dir)]
+
+    def push_command(self, spec: BuildSpec, target: str, digest_file: Path) -> list[str]:
+        return ["sh", "-c", 'docker tag "$1" "$2" && docker push "$2"', "push", spec.image, target]
+
+
+def get_backend():
+    if settings.WHARF_BUILDER == "docker":
+        if shutil.which("docker") is None:
+            raise RuntimeError("WHARF_BUILDER=docker but the docker CLI is not installed")
+        return DockerBackend()
+    if shutil.which("buildah") is None:
+        raise RuntimeError("buildah is not installed (apt-get install buildah)")
+    return BuildahBackend()

@@ -1,0 +1,245 @@
+"""One build, start to finish: claim → clone → build → push → a final state.
+
+Called by the Celery task with a build id. Every step's output goes through the LogWriter;
+every state change is saved with its timestamp, then published. Safe to run twice: only the
+run whose conditional UPDATE claims the queued build does anything.
+"""
+
+import logging
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from builds import processes
+from builds.builders import BuildSpec, get_backend, registry_host
+from builds.logs import LogWriter, publish_status
+from builds.models import Build
+from hub.registry import tokens
+
+log = logging.getLogger(__name__)
+HEARTBEAT_SECONDS = 10
+DIGEST_RE = re.compile(r"digest: (sha256:[0-9a-f]{64})")
+
+
+class Failed(Exception):
+    """The build failed for a reason of the user's (message shown as the build's error)."""
+
+
+def _set_status(build: Build, status: str, **fields) -> None:
+    now = timezone.now()
+    stamp = {
+        Build.Status.BUILDING: "building_at",
+        Build.Status.PUSHING: "pushing_at",
+    }.get(status)
+    if stamp:
+        fields[stamp] = now
+    if status in Build.FINAL:
+        fields["finished_at"] = now
+    Build.objects.filter(pk=build.pk).update(status=status, heartbeat_at=now, **fields)
+    for key, value in {"status": status, **fields}.items():
+        setattr(build, key, value)
+    publish_status(build)
+
+
+class Run:
+    def __init__(self, build: Build, hostname: str):
+        self.build = build
+        self.hostname = hostname
+        self.deadline = time.monotonic() + settings.WHARF_BUILD_TIMEOUT
+        self.credential = tokens.issue_build_credential(
+            repository=build.repository.full_name,
+            build_id=build.pk,
+            ttl=settings.WHARF_BUILD_TIMEOUT + 600,
+        )
+        self.log = LogWriter(build, secrets=[self.credential])
+        self.last_check = 0.0
+        self.cancelled = False
+
+    # --- helpers for processes.run_streaming ---
+    def should_stop(self) -> bool:
+        """Polled while a command runs: beats the heartbeat, notices a cancel request."""
+        now = time.monotonic()
+        if now - self.last_check >= 1.0:
+            self.last_check = now
+            self.log.flush()
+            if now % HEARTBEAT_SECONDS < 1.0 or not self.build.heartbeat_at:
+                Build.objects.filter(pk=self.build.pk).update(heartbeat_at=timezone.now())
+            self.cancelled = Build.objects.filter(pk=self.build.pk, cancel_requested=True).exists()
+        return self.cancelled
+
+    def run(self, args: list[str], failure: str, **kwargs) -> None:
+        self.log.line("$ " + " ".join(args[:1] + [a for a in args[1:] if a != self.credential]))
+        processes.run_streaming(
+            args,
+            on_line=self.log.line,
+            should_stop=self.should_stop,
+            deadline=self.deadline,
+            failure=failure,
+            **kwargs,
+        )
+
+    # --- the steps ---
+    def clone(self, workdir: Path) -> Path:
+        build = self.build
+        checkout = workdir / "src"
+        protocols = ["https", "http", "ssh", "git"]
+        if settings.WHARF_BUILD_ALLOW_LOCAL_SOURCES:
+            protocols.append("file")
+        config = ["-c", "protocol.allow=never"]
+        for protocol in protocols:
+            config += ["-c", f"protocol.{protocol}.allow=always"]
+        env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(workdir),
+            "GIT_TERMINAL_PROMPT": "0",
+            "GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new",
+        }
+        self.log.line(f"Cloning {build.source_url} ({build.source_type} {build.source_ref})")
+        self.run(
+            [
+                "git",
+                *config,
+                "clone",
+                "--depth",
+                "1",
+                "--single-branch",
+                "--branch",
+                build.source_ref,
+                "--",
+                build.source_url,
+                str(checkout),
+            ],
+            f"could not clone {build.source_url} at {build.source_type} {build.source_ref!r}",
+            env=env,
+        )
+        sha = self._git_output(["git", "-C", str(checkout), "rev-parse", "HEAD"], env)
+        Build.objects.filter(pk=build.pk).update(commit_sha=sha)
+        build.commit_sha = sha
+        self.log.line(f"Checked out commit {sha}")
+        return checkout
+
+    def _git_output(self, args: list[str], env: dict) -> str:
+        import subprocess
+
+        result = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
+        if result.returncode != 0:
+            raise Failed(f"git failed: {result.stderr.strip()[:300]}")
+        return result.stdout.strip()
+
+    def build_and_push(self, checkout: Path, workdir: Path) -> str:
+        build = self.build
+        context = (checkout / build.context).resolve()
+        dockerfile = (checkout / build.dockerfile).resolve()
+        root = checkout.resolve()
+        # Symlinks in the repository must not lead the builder outside the checkout.
+        if not context.is_relative_to(root) or not dockerfile.is_relative_to(root):
+            raise Failed("the Dockerfile path or build context points outside the repository")
+        if not context.is_dir():
+            raise Failed(f"build context {build.context!r} is not a directory in the repository")
+        if not dockerfile.is_file():
+            raise Failed(f"no Dockerfile at {build.dockerfile!r} in the repository")
+        backend = get_backend()
+        spec = BuildSpec(
+            context_dir=context,
+            dockerfile=dockerfile,
+            build_args=build.build_args,
+            no_cache=build.no_cache,
+            # One local name per repository, kept after the push: removing it would also remove
+            # its intermediate images, which are the layer cache of the next build.
+            image=f"localhost/wharf/{build.repository.full_name}:latest",
+            scratch=workdir,
+        )
+        backend.login_file(spec, tokens.BUILD_USERNAME, self.credential)
+        env = backend.env(spec)
+        _set_status(build, Build.Status.BUILDING)
+        self.run(backend.build_command(spec), "the build failed", env=env, cwd=str(context))
+        _set_status(build, Build.Status.PUSHING)
+        digest = ""
+        short_sha = build.commit_sha[:7]
+        for tag in build.tags:
+            tag = tag.replace("{short_sha}", short_sha)
+            target = f"{registry_host()}/{build.repository.full_name}:{tag}"
+            digest_file = workdir / f"digest-{tag}"
+            self.log.line(f"Pushing {build.repository.full_name}:{tag}")
+            self.run(
+                backend.push_command(spec, target, digest_file), f"pushing {tag} failed", env=env
+            )
+            if digest_file.exists():
+                digest = digest_file.read_text().strip()
+        return digest
+
+
+def run(build_id: int, *, hostname: str = "worker") -> None:
+    """Run a queued build; returns quietly when another run claimed it or it was cancelled."""
+    now = timezone.now()
+    claimed = Build.objects.filter(
+        Q(pk=build_id, status=Build.Status.QUEUED, cancel_requested=False)
+    ).update(
+        status=Build.Status.CLONING,
+        started_at=now,
+        cloning_at=now,
+        heartbeat_at=now,
+        worker=hostname,
+    )
+    if not claimed:
+        return
+    build = Build.objects.select_related("repository__namespace").get(pk=build_id)
+    publish_status(build)
+    Path(settings.WHARF_BUILD_DIR, "work").mkdir(parents=True, exist_ok=True)
+    workdir = Path(
+        tempfile.mkdtemp(prefix=f"build-{build_id}-", dir=Path(settings.WHARF_BUILD_DIR, "work"))
+    )
+    job = Run(build, hostname)
+    try:
+        checkout = job.clone(workdir)
+        digest = job.build_and_push(checkout, workdir)
+        if not digest:
+            raise Failed("the push reported no digest")
+        job.log.line(f"Pushed {digest}")
+        job.log.flush()
+        _set_status(build, Build.Status.SUCCESS, digest=digest)
+    except processes.Cancelled:
+        job.log.line("Build cancelled.")
+        job.log.flush()
+        _set_status(build, Build.Status.CANCELLED)
+    except processes.TimedOut:
+        job.log.line(f"Build timed out after {settings.WHARF_BUILD_TIMEOUT} s.")
+        job.log.flush()
+        _set_status(build, Build.Status.TIMED_OUT, error="timed out")
+    except (processes.CommandFailed, Failed) as exc:
+        job.log.line(f"Build failed: {exc}")
+        job.log.flush()
+        _set_status(build, Build.Status.FAILED, error=str(exc)[:1000])
+    except Exception as exc:  # Wharf's own fault: say so, keep the details in the worker log
+        log.exception("build %s: internal error", build_id)
+        job.log.line(f"Wharf internal error: {type(exc).__name__}")
+        job.log.flush()
+        _set_status(build, Build.Status.ERROR, error=f"internal error: {type(exc).__name__}")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def reap_lost(*, older_than_seconds: int = 180) -> int:
+    """Builds whose worker stopped beating (killed mid-build) end as errors."""
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    lost = list(
+        Build.objects.filter(status__in=Build.RUNNING, heartbeat_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+    for pk in lost:
+        if Build.objects.filter(pk=pk, status__in=Build.RUNNING, heartbeat_at__lt=cutoff).update(
+            status=Build.Status.ERROR, error="worker lost", finished_at=timezone.now()
+        ):
+            build = Build.objects.get(pk=pk)
+            writer = LogWriter(build)
+            writer.line("The worker running this build stopped answering; marked as lost.")
+            writer.flush()
+            publish_status(build)
+    return len(lost)

@@ -1,0 +1,247 @@
+"""Builds end to end: a git repository made here, a real Celery worker, real buildah, the
+image pushed into Wharf's registry and pulled back with skopeo."""
+
+import json
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+
+from builds.models import Build
+from builds.pipeline import reap_lost
+from builds.services import build_cancel, build_create
+from hub import celery_app
+from hub.models import Tag
+from hub.registry import busybox
+from hub.registry.importer import import_layout
+from hub.services import repository_get_or_create
+from tests.factories import UserFactory
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not busybox.BUSYBOX.exists(), reason="needs Debian's busybox-static"),
+]
+
+DOCKERFILE = """\
+FROM busybox
+ARG GREETING=hello
+ENV APP_HOME=/srv/app
+COPY greeting.txt /srv/app/greeting.txt
+RUN echo "$GREETING from a RUN step" | tee /srv/app/built.txt && date +%s%N > /srv/app/stamp
+EXPOSE 8080/tcp
+CMD ["cat", "/srv/app/built.txt"]
+"""
+
+
+def git(*args, cwd):
+    subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(cwd),
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@example.test",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@example.test",
+        },
+    )
+
+
+def make_git_repo(path: Path, files: dict[str, str]) -> Path:
+    path.mkdir(parents=True)
+    git("init", "-q", "-b", "main", cwd=path)
+    for name, content in files.items():
+        (path / name).parent.mkdir(parents=True, exist_ok=True)
+        (path / name).write_text(content)
+    git("add", "-A", cwd=path)
+    git("commit", "-q", "-m", "first", cwd=path)
+    return path
+
+
+@pytest.fixture
+def hub(asgi_server, settings, tmp_path_factory):
+    """The registry to push to, the official busybox in it, and a Celery worker to build."""
+    settings.WHARF_URL = asgi_server.url
+    settings.WHARF_BUILD_ALLOW_LOCAL_SOURCES = True
+    settings.WHARF_BUILD_DIR = tmp_path_factory.mktemp("builds")
+    layout = busybox.build_layout(tmp_path_factory.mktemp("busybox") / "layout")
+    import_layout(layout=layout, ref="latest", target="library/busybox:latest")
+    queue = f"test-builds-{uuid.uuid4().hex[:8]}"
+    celery_app.conf.task_default_queue = queue
+    with start_worker(
+        celery_app,
+        pool="threads",
+        concurrency=2,
+        perform_ping_check=False,
+        loglevel="WARNING",
+        queues=[queue],
+    ):
+        yield asgi_server
+    celery_app.conf.task_default_queue = "celery"
+
+
+@pytest.fixture
+def repo(transactional_db):
+    owner = UserFactory(username="builder")
+    return repository_get_or_create(namespace="builder", name="app", user=owner)
+
+
+def wait_final(build: Build, timeout: float = 180) -> Build:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        build.refresh_from_db()
+        if build.is_final:
+            return build
+        time.sleep(0.3)
+    raise AssertionError(f"build {build.pk} still {build.status} after {timeout}s")
+
+
+def log_text(build: Build) -> str:
+    return "\n".join(build.log_lines.order_by("seq").values_list("text", flat=True))
+
+
+def start(repo, source: Path, **kwargs) -> Build:
+    defaults = {"source_url": f"file://{source}", "source_ref": "main", "tags": ["latest"]}
+    return build_create(repository=repo, **{**defaults, **kwargs})
+
+
+def test_dockerfile_builds_pushes_and_shows_its_layers(hub, repo, tmp_path):
+    source = make_git_repo(tmp_path / "src", {"Dockerfile": DOCKERFILE, "greeting.txt": "hi\n"})
+
+    build = wait_final(start(repo, source, build_args={"GREETING": "howdy"}, tags=["latest", "v1"]))
+
+    log = log_text(build)
+    assert build.status == "success", log
+    assert build.digest.startswith("sha256:") and len(build.commit_sha) == 40
+    assert "STEP 1/7: FROM busybox" in log and "Pushed sha256:" in log
+    assert build.steps == 7 and build.step == 7
+    tag = Tag.objects.select_related("manifest").get(repository=repo, name="latest")
+    assert Tag.objects.get(repository=repo, name="v1").manifest == tag.manifest
+    from hub.selectors import tag_platforms
+
+    platform = tag_platforms(tag=tag)[0]
+    made_by = [row["instruction"] for row in platform.layers]
+    assert any("RUN" in step and "from a RUN step" in step for step in made_by)
+    assert any("COPY" in step for step in made_by) and any("EXPOSE" in s for s in made_by)
+    assert platform.config["ExposedPorts"] == {"8080/tcp": {}}
+    assert platform.config["Cmd"] == ["cat", "/srv/app/built.txt"]
+    assert "APP_HOME=/srv/app" in platform.config["Env"]
+
+    out = tmp_path / "pulled"
+    subprocess.run(
+        [
+            "skopeo",
+            "--insecure-policy",
+            "copy",
+            "--src-tls-verify=false",
+            f"docker://{hub.url.removeprefix('http://')}/builder/app:latest",
+            f"dir:{out}",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert len(manifest["layers"]) >= 3
+
+
+def test_build_args_reach_the_build(hub, repo, tmp_path):
+    source = make_git_repo(tmp_path / "src", {"Dockerfile": DOCKERFILE, "greeting.txt": "hi\n"})
+    build = wait_final(start(repo, source, build_args={"GREETING": "bonjour"}))
+    assert build.status == "success", log_text(build)
+    assert "bonjour from a RUN step" in log_text(build)
+
+
+def test_cache_reuses_layers_and_no_cache_rebuilds_them(hub, repo, tmp_path):
+    source = make_git_repo(tmp_path / "src", {"Dockerfile": DOCKERFILE, "greeting.txt": "hi\n"})
+    first = wait_final(start(repo, source))
+    cached = wait_final(start(repo, source))
+    fresh = wait_final(start(repo, source, no_cache=True))
+    assert {first.status, cached.status, fresh.status} == {"success"}
+    assert "Using cache" in log_text(cached), log_text(cached)
+    assert cached.digest == first.digest  # same layers, same image
+    assert "Using cache" not in log_text(fresh)
+    assert fresh.digest != first.digest  # the RUN step ran again (its timestamp changed)
+
+
+@pytest.mark.parametrize(
+    ("files", "kwargs", "message"),
+    [
+        (
+            {"Dockerfile": DOCKERFILE, "greeting.txt": "x"},
+            {"source_ref": "nope"},
+            "could not clone",
+        ),
+        ({"README": "no dockerfile here"}, {}, "no Dockerfile at 'Dockerfile'"),
+        ({"Dockerfile": "FROM busybox\nRUN exit 3\n"}, {}, "the build failed"),
+        ({"Dockerfile": "FROM busybox\n"}, {"context": "missing"}, "is not a directory"),
+    ],
+)
+def test_failures_end_failed_with_a_clear_message(hub, repo, tmp_path, files, kwargs, message):
+    source = make_git_repo(tmp_path / "src", files)
+    build = wait_final(start(repo, source, **kwargs))
+    assert build.status == "failed"
+    assert message in build.error
+    assert message in log_text(build)
+
+
+def test_running_build_is_cancelled_within_seconds(hub, repo, tmp_path):
+    source = make_git_repo(tmp_path / "src", {"Dockerfile": "FROM busybox\nRUN sleep 60\n"})
+    build = start(repo, source)
+    deadline = time.monotonic() + 60
+    while build.status != "building" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        build.refresh_from_db()
+    assert build.status == "building"
+    time.sleep(1.5)
+    asked = time.monotonic()
+
+    build_cancel(build=build)
+
+    build = wait_final(build, timeout=30)
+    assert build.status == "cancelled"
+    assert time.monotonic() - asked < 10
+    assert "Build cancelled." in log_text(build)
+    leftover = subprocess.run(["pgrep", "-f", "sleep 60"], capture_output=True, text=True)
+    assert leftover.stdout == ""
+
+
+def test_build_past_its_time_limit_times_out(hub, repo, tmp_path, settings):
+    settings.WHARF_BUILD_TIMEOUT = 5
+    source = make_git_repo(tmp_path / "src", {"Dockerfile": "FROM busybox\nRUN sleep 60\n"})
+    build = wait_final(start(repo, source), timeout=60)
+    assert build.status == "timed_out"
+    assert "Build timed out after 5 s." in log_text(build)
+
+
+def test_queued_build_cancelled_never_starts(repo, tmp_path, settings):
+    settings.WHARF_BUILD_ALLOW_LOCAL_SOURCES = True
+    from builds.pipeline import run
+
+    build = start(repo, make_git_repo(tmp_path / "src", {"Dockerfile": "FROM busybox\n"}))
+    build_cancel(build=build)
+    run(build.pk)  # what a worker would do when the message arrives later
+    build.refresh_from_db()
+    assert build.status == "cancelled" and build.started_at is None
+
+
+def test_a_lost_worker_is_reaped_and_the_next_build_still_works(hub, repo, tmp_path):
+    from django.utils import timezone
+
+    lost = Build.objects.create(
+        repository=repo,
+        source_url="file:///nowhere",
+        source_ref="main",
+        status="building",
+        heartbeat_at=timezone.now() - timezone.timedelta(minutes=10),
+    )
+    assert reap_lost() == 1
+    lost.refresh_from_db()
+    assert lost.status == "error" and lost.error == "worker lost"
+    source = make_git_repo(tmp_path / "src", {"Dockerfile": 'FROM busybox\nCMD ["true"]\n'})
+    assert wait_final(start(repo, source)).status == "success"
