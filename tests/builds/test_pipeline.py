@@ -245,3 +245,32 @@ def test_a_lost_worker_is_reaped_and_the_next_build_still_works(hub, repo, tmp_p
     assert lost.status == "error" and lost.error == "worker lost"
     source = make_git_repo(tmp_path / "src", {"Dockerfile": 'FROM busybox\nCMD ["true"]\n'})
     assert wait_final(start(repo, source)).status == "success"
+
+
+def test_builds_from_a_git_daemon_url(hub, repo, tmp_path):
+    from tests.conftest import free_port
+
+    source = make_git_repo(tmp_path / "served" / "app.git", {"Dockerfile": "FROM busybox\n"})
+    port = free_port()
+    daemon = subprocess.Popen(
+        [
+            "git",
+            "daemon",
+            "--reuseaddr",
+            "--export-all",
+            f"--base-path={tmp_path / 'served'}",
+            "--listen=127.0.0.1",
+            f"--port={port}",
+            str(tmp_path / "served"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(0.5)
+        build = wait_final(start(repo, source, source_url=f"git://127.0.0.1:{port}/app.git"))
+    finally:
+        daemon.terminate()
+        daemon.wait()
+    assert build.status == "success", log_text(build)
+    assert len(build.commit_sha) == 40
