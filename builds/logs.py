@@ -9,6 +9,7 @@ import time
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.utils import timezone
 
 from builds.models import Build, BuildLogLine
 
@@ -74,7 +75,10 @@ class LogWriter:
     def line(self, text: str) -> None:
         text = sanitize(text, self.secrets)
         self.seq += 1
-        self.pending.append(BuildLogLine(build=self.build, seq=self.seq, text=text))
+        # Stamped when read, not when stored: the time the builder printed it, give or take a pipe.
+        self.pending.append(
+            BuildLogLine(build=self.build, seq=self.seq, text=text, created_at=timezone.now())
+        )
         if match := STEP_RE.match(text):
             self.step = (int(match[1]), int(match[2]))
         if len(self.pending) >= BATCH_LINES or time.monotonic() - self.last_flush >= BATCH_SECONDS:
