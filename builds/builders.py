@@ -23,12 +23,18 @@ class BuildSpec:
     scratch: Path
 
 
+def _registry_url() -> str:
+    # WHARF_BUILD_REGISTRY is a URL (http://web:8000) when workers reach the registry at another
+    # address than the public one; by default they use WHARF_URL.
+    return settings.WHARF_BUILD_REGISTRY or settings.WHARF_URL
+
+
 def registry_host() -> str:
-    return settings.WHARF_BUILD_REGISTRY or urlsplit(settings.WHARF_URL).netloc
+    return urlsplit(_registry_url()).netloc
 
 
 def registry_is_plain_http() -> bool:
-    return not settings.WHARF_BUILD_REGISTRY and settings.WHARF_URL.startswith("http://")
+    return _registry_url().startswith("http://")
 
 
 class BuildahBackend:

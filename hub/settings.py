@@ -223,7 +223,14 @@ WHARF_BUILDER = env_str("WHARF_BUILDER", "buildah")
 if WHARF_BUILDER not in {"buildah", "docker"}:
     raise ImproperlyConfigured(f"WHARF_BUILDER must be buildah or docker; got {WHARF_BUILDER!r}")
 # How the worker reaches the registry it pushes to (defaults to WHARF_URL's host and port).
-WHARF_BUILD_REGISTRY = env_str("WHARF_BUILD_REGISTRY", "")
+WHARF_BUILD_REGISTRY = (
+    env_url("WHARF_BUILD_REGISTRY", "http://unset", schemes={"http", "https"})
+    if env_str("WHARF_BUILD_REGISTRY")
+    else ""
+)
+if WHARF_BUILD_REGISTRY and not env_str("ALLOWED_HOSTS"):
+    # The web service must answer to the address workers use for it.
+    ALLOWED_HOSTS.append(urlsplit(WHARF_BUILD_REGISTRY).hostname or "")
 WHARF_BUILD_DIR = DATA_DIR / "builds"
 
 # --- Accounts ---

@@ -5,6 +5,7 @@ realm=…/token``; the token endpoint trades credentials for a short-lived JWT w
 claim lists exactly the (repository, actions) it grants.
 """
 
+import contextvars
 import hashlib
 import re
 import time
@@ -55,8 +56,18 @@ def service_name() -> str:
     return urlsplit(settings.WHARF_URL).netloc
 
 
+# The address the current request came in on (set by the registry views). A client inside a
+# private network (a build worker reaching the web service as http://web:8000) must be sent to
+# a token endpoint it can reach; tokens themselves are bound to the service name, not to this.
+_request_base: contextvars.ContextVar[str] = contextvars.ContextVar("wharf_base", default="")
+
+
+def set_request_base(request) -> None:
+    _request_base.set(f"{request.scheme}://{request.get_host()}")
+
+
 def realm() -> str:
-    return f"{settings.WHARF_URL}/token"
+    return f"{_request_base.get() or settings.WHARF_URL}/token"
 
 
 def _key() -> bytes:

@@ -5,7 +5,7 @@ from functools import wraps
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from hub.registry import access
+from hub.registry import access, tokens
 from hub.registry.errors import RegistryError, Unsupported
 from hub.registry.storage import CHUNK
 
@@ -19,6 +19,7 @@ def registry_view(*methods: str):
         @csrf_exempt
         @wraps(view)
         def wrapper(request, *args, **kwargs):
+            tokens.set_request_base(request)
             try:
                 if request.method not in methods:
                     raise Unsupported(
