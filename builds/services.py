@@ -1,6 +1,7 @@
 """Writes on build settings, rules and builds. Pages, the API, triggers and tasks call these."""
 
 import re
+import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,6 +15,25 @@ from hub.models import Repository
 def build_settings_for(*, repository: Repository) -> BuildSettings:
     settings_row, _ = BuildSettings.objects.get_or_create(repository=repository)
     return settings_row
+
+
+@transaction.atomic
+def settings_source_update(*, repository: Repository, source_url: str) -> BuildSettings:
+    """Set the git URL builds clone; empty clears it."""
+    source_url = validation.validate_source_url(source_url) if source_url.strip() else ""
+    row = build_settings_for(repository=repository)
+    row.source_url, row.updated_at = source_url, timezone.now()
+    row.save(update_fields=["source_url", "updated_at"])
+    return row
+
+
+@transaction.atomic
+def settings_trigger_secret_regenerate(*, repository: Repository) -> BuildSettings:
+    """A new trigger secret; the old one stops working at once."""
+    row = build_settings_for(repository=repository)
+    row.trigger_secret, row.updated_at = secrets.token_urlsafe(24), timezone.now()
+    row.save(update_fields=["trigger_secret", "updated_at"])
+    return row
 
 
 def repository_sync_automated(*, repository: Repository) -> None:

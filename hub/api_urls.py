@@ -5,6 +5,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 import hub.api.schema  # noqa: F401  (registers the OpenAPI descriptions of our credentials)
 from accounts.api import CurrentUserApi, LoginApi
+from builds.api.builds import BuildCancelApi, BuildDetailApi, BuildListApi, BuildLogsApi
+from builds.api.settings import (
+    BuildRuleDetailApi,
+    BuildRuleListApi,
+    BuildSettingsApi,
+    RegenerateSecretApi,
+)
+from builds.api.webhooks import BuildTriggerApi
 from hub.api.common import NAME_PATTERN, NAMESPACE_PATTERN, TAG_PATTERN, USERNAME_PATTERN
 from hub.api.repositories import NamespaceRepositoriesApi, RepositoryDetailApi
 from hub.api.search import SearchApi
@@ -14,6 +22,8 @@ from hub.api.tags import TagDetailApi, TagListApi
 app_name = "api"
 
 REPO = rf"v2/repositories/(?P<namespace>{NAMESPACE_PATTERN})/(?P<name>{NAME_PATTERN})"
+BUILD = rf"{REPO}/builds/(?P<build_id>[0-9]{{1,18}})"
+RULE = rf"{REPO}/build-rules/(?P<rule_id>[0-9]{{1,18}})"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -36,4 +46,18 @@ urlpatterns = [
     re_path(rf"^{REPO}/tags/$", TagListApi.as_view(), name="tags"),
     re_path(rf"^{REPO}/tags/(?P<tag>{TAG_PATTERN})/$", TagDetailApi.as_view(), name="tag"),
     re_path(rf"^{REPO}/stars/$", StarsApi.as_view(), name="stars"),
+    # Automated builds.
+    re_path(rf"^{REPO}/builds/$", BuildListApi.as_view(), name="builds"),
+    re_path(rf"^{BUILD}/$", BuildDetailApi.as_view(), name="build"),
+    re_path(rf"^{BUILD}/cancel/$", BuildCancelApi.as_view(), name="build-cancel"),
+    re_path(rf"^{BUILD}/logs/$", BuildLogsApi.as_view(), name="build-logs"),
+    re_path(rf"^{REPO}/build-settings/$", BuildSettingsApi.as_view(), name="build-settings"),
+    re_path(
+        rf"^{REPO}/build-settings/regenerate-secret/$",
+        RegenerateSecretApi.as_view(),
+        name="build-settings-regenerate-secret",
+    ),
+    re_path(rf"^{REPO}/build-rules/$", BuildRuleListApi.as_view(), name="build-rules"),
+    re_path(rf"^{RULE}/$", BuildRuleDetailApi.as_view(), name="build-rule"),
+    path("build-triggers/<uuid:trigger_uuid>/", BuildTriggerApi.as_view(), name="build-trigger"),
 ]

@@ -2,6 +2,8 @@ import re
 
 from drf_spectacular.validation import validate_schema
 
+from tests.builds.test_api import BUILD_PATHS
+
 PATHS = {
     "/api/v2/users/login": {"post"},
     "/api/v2/user/": {"get"},
@@ -12,6 +14,7 @@ PATHS = {
     "/api/v2/repositories/{namespace}/{name}/tags/{tag}/": {"get", "delete"},
     "/api/v2/repositories/{namespace}/{name}/stars/": {"post", "delete"},
     "/api/v2/search/repositories/": {"get"},
+    **BUILD_PATHS,
 }
 
 
