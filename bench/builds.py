@@ -245,6 +245,8 @@ def logs(hub: Hub, scratch: Path, count: int) -> None:
     received = asyncio.run(watch(ws, expected=count))
     build = hub.wait(build)
     stamps = dict(BuildLogLine.objects.filter(build=build).values_list("seq", "created_at"))
+    numeric = BuildLogLine.objects.filter(build=build, text__regex=r"^[0-9]+$").count()
+    print(f"stored {len(stamps)} lines, of which {numeric} printed by the RUN step")
     latencies = sorted(
         (at - stamps[seq].timestamp()) * 1000 for seq, at in received if seq in stamps
     )

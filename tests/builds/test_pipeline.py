@@ -274,3 +274,20 @@ def test_builds_from_a_git_daemon_url(hub, repo, tmp_path):
         daemon.wait()
     assert build.status == "success", log_text(build)
     assert len(build.commit_sha) == 40
+
+
+def test_every_line_of_a_chatty_build_is_stored_in_order(hub, repo, tmp_path):
+    # buildah drops RUN output its reader does not take at once; 10 % went missing before the
+    # output was drained in a thread of its own.
+    source = make_git_repo(tmp_path / "src", {"Dockerfile": "FROM busybox\nRUN seq 1 50000\n"})
+    build = wait_final(start(repo, source))
+    assert build.status == "success"
+    numbers = [
+        int(t)
+        for t in build.log_lines.filter(text__regex=r"^[0-9]+$")
+        .order_by("seq")
+        .values_list("text", flat=True)
+    ]
+    assert numbers == list(range(1, 50001))
+    seqs = list(build.log_lines.order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(1, len(seqs) + 1))
