@@ -1,3 +1,9 @@
-"""Websocket routes under /ws/. Build log streaming (builds/consumers.py) plugs in here."""
+"""Websocket routes under /ws/."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from builds.consumers import BuildLogConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/builds/<int:build_id>/", BuildLogConsumer.as_asgi()),
+]

@@ -53,6 +53,7 @@ urlpatterns = [
     path("explore/", browse.explore, name="explore"),
     path("search/", browse.search, name="search"),
     path("repositories/new/", repositories.create, name="repository-new"),
+    path("", include("builds.urls")),
     *repository_routes(),
     path("healthz", health.healthz, name="healthz"),
     path("", include("accounts.urls")),

@@ -6,6 +6,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from builds.views import builds_tab
 from hub import services
 from hub.forms import RepositoryCreateForm
 from hub.views.common import repository_context, repository_for, repository_url, safe_next
@@ -21,10 +22,8 @@ def overview(request, namespace: str, name: str):
 
 @require_safe
 def builds(request, namespace: str, name: str):
-    repository = repository_for(request, namespace, name)
-    return render(
-        request, "hub/repository/builds.html", repository_context(request, repository, "builds")
-    )
+    # The tab lives with the other build pages (builds/views.py); its route stays with the tabs.
+    return builds_tab(request, namespace, name)
 
 
 def _star_change(request, namespace: str, name: str, *, add: bool):

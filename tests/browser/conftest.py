@@ -20,8 +20,11 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Per module, not per session: Playwright's sync API keeps an event loop running in this
+    # thread while it is open, and async_to_sync (the channel layer) refuses to run beside one,
+    # so tests after the browser modules must not find it still open.
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():

@@ -100,9 +100,9 @@ def test_repository_pages_answer_head_requests(client, tagged_repo, suffix):
     assert response.content == b""
 
 
-def test_builds_tab_is_a_placeholder(client, public_repo):
+def test_builds_tab_lists_the_history(client, public_repo):
     page = main(client.get("/r/alice/web/builds/"))
-    assert "Automated builds arrive soon" in page
+    assert "Build history" in page and "No builds yet." in page
     assert '<a href="/r/alice/web/builds/" aria-current="page">Builds</a>' in page
 
 

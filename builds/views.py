@@ -1,0 +1,216 @@
+"""Build pages: the Builds tab (history, Build now, build settings) and a build's own page.
+
+Whoever may see the repository sees its builds and logs; only those who may push it trigger,
+cancel and edit the settings. Everything else is a 404, the same as a missing repository.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from builds import services, validation
+from builds.forms import BuildNowForm, RuleForm, SourceForm, add_service_errors
+from builds.models import Build, BuildLogLine, BuildRule
+from hub.models import Repository
+from hub.selectors import repository_permissions
+from hub.views.common import repository_context, repository_for, repository_url
+
+BUILDS_PER_PAGE = 25
+# The page shows this many lines of a build's log at most; the raw log has them all.
+PAGE_LINES = 5000
+
+
+def _repository(request, namespace: str, name: str, *, write: bool = False) -> Repository:
+    repository = repository_for(request, namespace, name)
+    if write and not repository_permissions(user=request.user, repository=repository)["write"]:
+        raise Http404("No such repository")
+    return repository
+
+
+def _build(repository: Repository, build_id: int) -> Build:
+    queryset = Build.objects.select_related("triggered_by", "rule")
+    return get_object_or_404(queryset, pk=build_id, repository=repository)
+
+
+# --- small writes on build settings: builds.services has none for these two yet (the API
+# carries the same two under the same names); they belong there, shared by both ---
+
+
+# --- the Builds tab ---
+
+
+def render_tab(request, repository: Repository, *, run_form=None, source_form=None, rule_form=None):
+    context = repository_context(request, repository, "builds")
+    history = Build.objects.filter(repository=repository).select_related("triggered_by")
+    page = Paginator(history, BUILDS_PER_PAGE).get_page(request.GET.get("page"))
+    context.update(page=page, builds=page.object_list)
+    if context["perms"]["write"]:
+        settings_row = services.build_settings_for(repository=repository)
+        rules = list(BuildRule.objects.filter(repository=repository))
+        trigger_path = reverse("api:build-trigger", args=[settings_row.trigger_uuid])
+        context.update(
+            build_settings=settings_row,
+            rules=rules,
+            trigger_url=request.build_absolute_uri(trigger_path),
+            run_form=run_form or BuildNowForm(rules=[r for r in rules if r.active]),
+            source_form=source_form or SourceForm(initial={"source_url": settings_row.source_url}),
+            rule_form=rule_form or RuleForm(),
+        )
+    return render(request, "hub/repository/builds.html", context)
+
+
+def builds_tab(request, namespace: str, name: str):
+    return render_tab(request, _repository(request, namespace, name))
+
+
+def _tab_url(repository: Repository, anchor: str = "") -> str:
+    return repository_url(repository, "repository-builds") + (f"#{anchor}" if anchor else "")
+
+
+@require_POST
+def build_run(request, namespace: str, name: str):
+    repository = _repository(request, namespace, name, write=True)
+    rules = BuildRule.objects.filter(repository=repository, active=True)
+    form = BuildNowForm(request.POST, rules=rules)
+    builds = []
+    if form.is_valid():
+        try:
+            rule, source_type, ref = form.request()
+            try:
+                validation.validate_ref(ref)
+            except ValidationError as error:
+                raise ValidationError({"ref": error.messages}) from None
+            if rule is not None and services.rule_match(rule, source_type, ref) is None:
+                raise ValidationError({"ref": f"“{ref}” does not match {rule.source}."})
+            builds = services.builds_for_ref(
+                repository=repository, source_type=source_type, ref=ref, user=request.user
+            )
+            if not builds:
+                raise ValidationError({"ref": f"No active rule builds the {source_type} “{ref}”."})
+        except ValidationError as error:
+            add_service_errors(form, error, rename={"source_ref": "ref"})
+    if not builds:
+        return render_tab(request, repository, run_form=form)
+    numbers = ", ".join(f"#{build.pk}" for build in builds)
+    messages.success(request, f"Queued build {numbers}.")
+    if len(builds) == 1:
+        return redirect(repository_url(repository, "build-detail", build_id=builds[0].pk))
+    return redirect(_tab_url(repository))
+
+
+@require_POST
+def source_save(request, namespace: str, name: str):
+    repository = _repository(request, namespace, name, write=True)
+    form = SourceForm(request.POST)
+    if form.is_valid():
+        try:
+            services.settings_source_update(
+                repository=repository, source_url=form.cleaned_data["source_url"]
+            )
+        except ValidationError as error:
+            form.add_error("source_url", error)
+        else:
+            messages.success(request, "Git URL saved.")
+            return redirect(_tab_url(repository, "build-settings"))
+    return render_tab(request, repository, source_form=form)
+
+
+@require_POST
+def trigger_regenerate(request, namespace: str, name: str):
+    repository = _repository(request, namespace, name, write=True)
+    services.settings_trigger_secret_regenerate(repository=repository)
+    messages.success(request, "New trigger secret made; the old one no longer works.")
+    return redirect(_tab_url(repository, "trigger"))
+
+
+@require_POST
+def rule_add(request, namespace: str, name: str):
+    repository = _repository(request, namespace, name, write=True)
+    form = RuleForm(request.POST)
+    if form.is_valid():
+        try:
+            rule = services.rule_create(repository=repository, **form.rule_fields())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Rule added: {rule}.")
+            return redirect(_tab_url(repository, "rules"))
+    return render_tab(request, repository, rule_form=form)
+
+
+@require_http_methods(["GET", "POST"])
+def rule_edit(request, namespace: str, name: str, rule_id: int):
+    repository = _repository(request, namespace, name, write=True)
+    rule = get_object_or_404(BuildRule, pk=rule_id, repository=repository)
+    form = RuleForm.for_rule(rule, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.rule_update(rule=rule, **form.rule_fields())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Rule saved: {rule}.")
+            return redirect(_tab_url(repository, "rules"))
+    context = {**repository_context(request, repository, "builds"), "rule": rule, "form": form}
+    return render(request, "builds/rule_edit.html", context)
+
+
+@require_POST
+def rule_remove(request, namespace: str, name: str, rule_id: int):
+    repository = _repository(request, namespace, name, write=True)
+    rule = get_object_or_404(BuildRule, pk=rule_id, repository=repository)
+    label = str(rule)
+    services.rule_delete(rule=rule)
+    messages.success(request, f"Rule deleted: {label}.")
+    return redirect(_tab_url(repository, "rules"))
+
+
+# --- a build's page, its raw log, cancelling ---
+
+
+@require_safe
+def build_detail(request, namespace: str, name: str, build_id: int):
+    repository = _repository(request, namespace, name)
+    build = _build(repository, build_id)
+    newest = build.log_lines.order_by("-seq").values_list("seq", "text")[:PAGE_LINES]
+    lines = list(reversed(newest))
+    context = {
+        **repository_context(request, repository, "builds"),
+        "build": build,
+        "lines": lines,
+        "lines_cut": bool(lines) and lines[0][0] > 1,
+        "last_seq": lines[-1][0] if lines else 0,
+        "ws_path": f"/ws/builds/{build.pk}/",
+    }
+    return render(request, "builds/build.html", context)
+
+
+@require_safe
+def build_log(request, namespace: str, name: str, build_id: int):
+    repository = _repository(request, namespace, name)
+    build = _build(repository, build_id)
+    texts = BuildLogLine.objects.filter(build=build).order_by("seq").values_list("text", flat=True)
+    body = "".join(f"{text}\n" for text in texts.iterator(chunk_size=2000))
+    response = HttpResponse(body, content_type="text/plain; charset=utf-8")
+    filename = f"{repository.full_name.replace('/', '-')}-build-{build.pk}.log"
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@require_POST
+def build_cancel(request, namespace: str, name: str, build_id: int):
+    repository = _repository(request, namespace, name, write=True)
+    build = _build(repository, build_id)
+    if build.is_final:
+        messages.info(request, f"Build #{build.pk} had already finished.")
+    else:
+        build = services.build_cancel(build=build)
+        if build.status == Build.Status.CANCELLED:
+            messages.success(request, f"Build #{build.pk} cancelled.")
+        else:
+            messages.success(request, f"Cancelling build #{build.pk}: it stops within seconds.")
+    return redirect(repository_url(repository, "build-detail", build_id=build.pk))
