@@ -134,8 +134,9 @@ class Run:
 
     def build_and_push(self, checkout: Path, workdir: Path) -> str:
         build = self.build
-        context = (checkout / build.context).resolve()
-        dockerfile = (checkout / build.dockerfile).resolve()
+        # Relative to the checkout even if a record holds "/" (validation stores ".").
+        context = (checkout / (build.context.lstrip("/") or ".")).resolve()
+        dockerfile = (checkout / build.dockerfile.lstrip("/")).resolve()
         root = checkout.resolve()
         # Symlinks in the repository must not lead the builder outside the checkout.
         if not context.is_relative_to(root) or not dockerfile.is_relative_to(root):

@@ -4,6 +4,7 @@ Each command runs in its own process group, so cancelling or timing out stops th
 (git's helpers, buildah's RUN steps) and not just the parent.
 """
 
+import ctypes
 import os
 import queue
 import signal
@@ -11,6 +12,8 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
+
+PR_SET_PDEATHSIG = 1
 
 
 class Cancelled(Exception):
@@ -25,6 +28,14 @@ class CommandFailed(Exception):
     def __init__(self, message: str, returncode: int):
         super().__init__(message)
         self.returncode = returncode
+
+
+def _die_with_parent() -> None:
+    """In the child: be killed if the worker dies, instead of building on as an orphan."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:  # not Linux/glibc: the reaper still ends the build's record
+        pass
 
 
 def _stop_group(proc: subprocess.Popen, grace: float = 5.0) -> None:
@@ -78,6 +89,7 @@ def run_streaming(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        preexec_fn=_die_with_parent,
     )
     chunks: queue.Queue = queue.Queue()
     reader = threading.Thread(target=_drain, args=(proc.stdout, chunks), daemon=True)

@@ -191,7 +191,8 @@ def test_failures_end_failed_with_a_clear_message(hub, repo, tmp_path, files, kw
 
 
 def test_running_build_is_cancelled_within_seconds(hub, repo, tmp_path):
-    source = make_git_repo(tmp_path / "src", {"Dockerfile": "FROM busybox\nRUN sleep 60\n"})
+    # A sleep no other test uses, so pgrep below finds only this build's leftovers.
+    source = make_git_repo(tmp_path / "src", {"Dockerfile": "FROM busybox\nRUN sleep 71\n"})
     build = start(repo, source)
     deadline = time.monotonic() + 60
     while build.status != "building" and time.monotonic() < deadline:
@@ -207,13 +208,13 @@ def test_running_build_is_cancelled_within_seconds(hub, repo, tmp_path):
     assert build.status == "cancelled"
     assert time.monotonic() - asked < 10
     assert "Build cancelled." in log_text(build)
-    leftover = subprocess.run(["pgrep", "-f", "sleep 60"], capture_output=True, text=True)
+    leftover = subprocess.run(["pgrep", "-f", "sleep 71"], capture_output=True, text=True)
     assert leftover.stdout == ""
 
 
 def test_build_past_its_time_limit_times_out(hub, repo, tmp_path, settings):
     settings.WHARF_BUILD_TIMEOUT = 5
-    source = make_git_repo(tmp_path / "src", {"Dockerfile": "FROM busybox\nRUN sleep 60\n"})
+    source = make_git_repo(tmp_path / "src", {"Dockerfile": "FROM busybox\nRUN sleep 72\n"})
     build = wait_final(start(repo, source), timeout=60)
     assert build.status == "timed_out"
     assert "Build timed out after 5 s." in log_text(build)
@@ -291,3 +292,74 @@ def test_every_line_of_a_chatty_build_is_stored_in_order(hub, repo, tmp_path):
     assert numbers == list(range(1, 50001))
     seqs = list(build.log_lines.order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_a_killed_worker_leaves_no_build_running_forever(hub, repo, tmp_path, settings):
+    """A real worker process, killed mid-build: the reaper ends the build, the next one works."""
+    import os
+    import signal
+    import sys
+
+    from django.db import connection
+
+    queue = f"test-killed-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "WHARF_URL": settings.WHARF_URL, "WHARF_BUILD_ALLOW_LOCAL_SOURCES": "1"}
+    if connection.vendor == "sqlite":
+        env["DATABASE_URL"] = f"sqlite:///{connection.settings_dict['NAME']}"
+    else:
+        d = connection.settings_dict
+        env["DATABASE_URL"] = f"postgres://{d['USER']}@{d['HOST']}:{d['PORT']}/{d['NAME']}"
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "hub",
+            "worker",
+            "--pool",
+            "solo",
+            "-Q",
+            queue,
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        source = make_git_repo(tmp_path / "src", {"Dockerfile": "FROM busybox\nRUN sleep 120\n"})
+        from builds.tasks import run_build
+
+        build = Build.objects.create(
+            repository=repo,
+            source_url=f"file://{source}",
+            source_ref="main",
+            tags=["latest"],
+            context=".",
+        )
+        run_build.apply_async((build.pk,), queue=queue)
+        deadline = time.monotonic() + 60
+        while build.status != "building" and time.monotonic() < deadline:
+            time.sleep(0.2)
+            build.refresh_from_db()
+        assert build.status == "building", log_text(build)
+        os.killpg(worker.pid, signal.SIGKILL)  # no goodbye: the worker is just gone
+        worker.wait()
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
+
+    time.sleep(2)
+    assert reap_lost(older_than_seconds=1) == 1
+    build.refresh_from_db()
+    assert build.status == "error" and build.error == "worker lost"
+    assert "marked as lost" in log_text(build)
+    time.sleep(1)  # the killed worker's build process dies with it (PDEATHSIG)
+    assert subprocess.run(["pgrep", "-f", "sleep 120"], capture_output=True).stdout == b""
+    again = make_git_repo(tmp_path / "again", {"Dockerfile": "FROM busybox\n"})
+    assert wait_final(start(repo, again)).status == "success"
