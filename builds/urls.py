@@ -4,12 +4,8 @@ Included by hub/urls.py before the repository routes, whose ``<path:name>`` woul
 read ``web/builds/7`` as the name of a repository.
 """
 
-import re
-
-from django.urls import path
-
 from builds import views
-from hub.views.common import or_longer_name
+from hub.routes import repository_page_routes
 
 # (suffix, view, URL name, POST only), as hub/urls.py lays out the repository tabs.
 BUILD_PAGES = [
@@ -25,21 +21,4 @@ BUILD_PAGES = [
 ]
 
 
-def build_routes():
-    routes = []
-    for suffix, view, url_name, post_only in BUILD_PAGES:
-        name_part = re.sub(r"<\w+:(\w+)>", r"{\1}", suffix).strip("/")
-        view = or_longer_name(view, name_part, post_only=post_only)
-        routes.append(path(f"r/<str:namespace>/<path:name>/{suffix}", view, name=url_name))
-        routes.append(
-            path(
-                f"_/<path:name>/{suffix}",
-                view,
-                {"namespace": "library"},
-                name=f"official-{url_name}",
-            )
-        )
-    return routes
-
-
-urlpatterns = build_routes()
+urlpatterns = repository_page_routes(BUILD_PAGES)

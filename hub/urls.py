@@ -1,10 +1,8 @@
-import re
-
 from django.contrib import admin
 from django.urls import include, path
 
+from hub.routes import repository_page_routes
 from hub.views import browse, health, manage, repositories, tags
-from hub.views.common import or_longer_name
 
 # A repository's pages after its /r/<namespace>/<name>/ or official /_/<name>/ prefix:
 # (suffix, view, URL name, POST only). Names may hold slashes; the overview comes last.
@@ -21,20 +19,7 @@ REPOSITORY_PAGES = [
 
 
 def repository_routes():
-    routes = []
-    for suffix, view, url_name, post_only in REPOSITORY_PAGES:
-        # "tags/<str:tag>/" read as the end of a longer repository name: "tags/{tag}".
-        name_part = re.sub(r"<\w+:(\w+)>", r"{\1}", suffix).strip("/")
-        view = or_longer_name(view, name_part, post_only=post_only)
-        routes.append(path(f"r/<str:namespace>/<path:name>/{suffix}", view, name=url_name))
-        routes.append(
-            path(
-                f"_/<path:name>/{suffix}",
-                view,
-                {"namespace": "library"},
-                name=f"official-{url_name}",
-            )
-        )
+    routes = repository_page_routes(REPOSITORY_PAGES)
     routes.append(path("r/<str:namespace>/<path:name>/", repositories.overview, name="repository"))
     routes.append(
         path(
