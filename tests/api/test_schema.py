@@ -2,7 +2,7 @@ import re
 
 from drf_spectacular.validation import validate_schema
 
-from tests.builds.test_api import BUILD_PATHS
+from tests.builds.api.test_settings import BUILD_PATHS
 
 PATHS = {
     "/api/v2/users/login": {"post"},
