@@ -28,9 +28,10 @@ RUN pip install -r requirements.lock
 
 COPY . .
 
-# Runs as root: the worker needs it for buildah (mount/unshare), and web and worker share the
-# /data volume, so running both as the same user keeps blobs and workspaces writable by both.
-RUN mkdir -p /data
+# Runs as root: web and worker share the /data volume, so running both as the same user keeps
+# blobs writable by both. The worker hands every build to the unprivileged wharf-build user
+# (rootless buildah in a user namespace), whose workspace is /var/lib/wharf-build.
+RUN scripts/build-user.sh && mkdir -p /data
 VOLUME ["/data"]
 
 EXPOSE 8000

@@ -271,6 +271,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=100_000)
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="wharf-bench-builds-"))
+    scratch.chmod(0o755)  # a root worker's build user clones the sources from here
     hub = Hub(scratch)
     try:
         if args.which == "overhead":
@@ -279,6 +280,9 @@ def main() -> None:
             logs(hub, scratch, args.lines)
     finally:
         hub.stop()
+        from builds import sandbox
+
+        shutil.rmtree(sandbox.current().root, ignore_errors=True)  # this hub's layer store
         shutil.rmtree(scratch, ignore_errors=True)
 
 

@@ -4,13 +4,17 @@ Unqualified base images (``FROM busybox``) resolve to Wharf's own registry — t
 namespace — through a registries configuration the backend writes, so builds need no internet.
 """
 
+import base64
 import json
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
+
+from builds.sandbox import Sandbox
 
 
 @dataclass
@@ -39,16 +43,12 @@ def registry_is_plain_http() -> bool:
 
 class BuildahBackend:
     name = "buildah"
+    sandboxed = True  # its commands run as the build user (builds.sandbox)
 
-    def __init__(self):
-        base = Path(settings.WHARF_BUILD_DIR)
-        self.root = base / "containers" / "storage"
-        self.runroot = base / "containers" / "run"
-        self.root.mkdir(parents=True, exist_ok=True)
-        self.runroot.mkdir(parents=True, exist_ok=True)
+    def __init__(self, sandbox: Sandbox):
+        self.sandbox = sandbox
 
-    @staticmethod
-    def registries_conf(home: Path) -> Path:
+    def registries_conf(self, home: Path) -> Path:
         """Write the build's own registries.conf where containers/image looks first.
 
         A per-user $HOME/.config/containers/registries.conf makes the library skip the system
@@ -57,30 +57,27 @@ class BuildahBackend:
         """
         host = registry_host()
         insecure = str(registry_is_plain_http()).lower()
-        path = home / ".config" / "containers" / "registries.conf"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
+        return self.sandbox.write(
+            home / ".config" / "containers" / "registries.conf",
             f'unqualified-search-registries = ["{host}"]\n'
             'short-name-mode = "permissive"\n\n'
-            f'[[registry]]\nlocation = "{host}"\ninsecure = {insecure}\n'
+            f'[[registry]]\nlocation = "{host}"\ninsecure = {insecure}\n',
+            mode=0o644,
         )
-        return path
 
     def _base(self) -> list[str]:
         # vfs works on every host (no overlay or fuse needed); the layer cache works with it too.
         return [
             "buildah",
             "--root",
-            str(self.root),
+            str(self.sandbox.storage),
             "--runroot",
-            str(self.runroot),
+            str(self.sandbox.runroot),
             "--storage-driver",
             "vfs",
         ]
 
     def env(self, spec: BuildSpec) -> dict[str, str]:
-        import os
-
         self.registries_conf(spec.scratch)
         return {
             **{k: v for k, v in os.environ.items() if k in ("PATH", "LANG")},
@@ -88,14 +85,16 @@ class BuildahBackend:
             "REGISTRY_AUTH_FILE": str(spec.scratch / "auth.json"),
             "BUILDAH_ISOLATION": "chroot",
             "TMPDIR": str(spec.scratch),
+            # containers/image remembers there which compressed blob each layer became and
+            # where it was pushed; kept across builds (HOME is not), pushes of cached layers
+            # reuse the same blobs, so an unchanged build pushes the same digest.
+            "XDG_DATA_HOME": str(self.sandbox.share),
         }
 
     def login_file(self, spec: BuildSpec, username: str, password: str) -> None:
-        import base64
-
         auth = base64.b64encode(f"{username}:{password}".encode()).decode()
-        (spec.scratch / "auth.json").write_text(
-            json.dumps({"auths": {registry_host(): {"auth": auth}}})
+        self.sandbox.write(
+            spec.scratch / "auth.json", json.dumps({"auths": {registry_host(): {"auth": auth}}})
         )
 
     def build_command(self, spec: BuildSpec) -> list[str]:
@@ -127,18 +126,18 @@ class BuildahBackend:
 
 
 class DockerBackend:
-    """`docker build` + `docker push` against a Docker engine (none runs on Wharf's CI hosts)."""
+    """`docker build` + `docker push` against a Docker engine (none runs on Wharf's CI hosts).
+
+    The engine does the isolating; its CLI runs as the worker's user, which may use the engine.
+    """
 
     name = "docker"
+    sandboxed = False
 
     def env(self, spec: BuildSpec) -> dict[str, str]:
-        import os
-
         return {**os.environ, "DOCKER_CONFIG": str(spec.scratch / "docker")}
 
     def login_file(self, spec: BuildSpec, username: str, password: str) -> None:
-        import base64
-
         (spec.scratch / "docker").mkdir(exist_ok=True)
         auth = base64.b64encode(f"{username}:{password}".encode()).decode()
         (spec.scratch / "docker" / "config.json").write_text(
@@ -157,11 +156,11 @@ class DockerBackend:
         return ["sh", "-c", 'docker tag "$1" "$2" && docker push "$2"', "push", spec.image, target]
 
 
-def get_backend():
+def get_backend(sandbox: Sandbox):
     if settings.WHARF_BUILDER == "docker":
         if shutil.which("docker") is None:
             raise RuntimeError("WHARF_BUILDER=docker but the docker CLI is not installed")
         return DockerBackend()
     if shutil.which("buildah") is None:
         raise RuntimeError("buildah is not installed (apt-get install buildah)")
-    return BuildahBackend()
+    return BuildahBackend(sandbox)

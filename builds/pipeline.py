@@ -8,7 +8,6 @@ run whose conditional UPDATE claims the queued build does anything.
 import logging
 import re
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from builds import processes
+from builds import processes, sandbox
 from builds.builders import BuildSpec, get_backend, registry_host
 from builds.logs import LogWriter, publish_status
 from builds.models import Build
@@ -73,10 +72,11 @@ class Run:
             self.cancelled = Build.objects.filter(pk=self.build.pk, cancel_requested=True).exists()
         return self.cancelled
 
-    def run(self, args: list[str], failure: str, **kwargs) -> None:
+    def run(self, args: list[str], failure: str, *, sandboxed: bool = True, **kwargs) -> None:
+        """Run a command of the build (as the build user unless ``sandboxed`` is false)."""
         self.log.line("$ " + " ".join(args[:1] + [a for a in args[1:] if a != self.credential]))
         processes.run_streaming(
-            args,
+            self.sandbox.command(args) if sandboxed else args,
             on_line=self.log.line,
             should_stop=self.should_stop,
             deadline=self.deadline,
@@ -85,6 +85,13 @@ class Run:
         )
 
     # --- the steps ---
+    def prepare(self) -> Path:
+        """Decide who builds (said in the log) and make the build's scratch directory."""
+        self.sandbox = sandbox.current()
+        if self.sandbox.note:
+            self.log.line(self.sandbox.note)
+        return self.sandbox.scratch(self.build.pk)
+
     def clone(self, workdir: Path) -> Path:
         build = self.build
         checkout = workdir / "src"
@@ -100,6 +107,10 @@ class Run:
             "GIT_TERMINAL_PROMPT": "0",
             "GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new",
         }
+        if settings.WHARF_BUILD_ALLOW_LOCAL_SOURCES:
+            # A local repository belongs to someone else than the build user; git refuses to
+            # read it unless the user's own config marks it safe.
+            self.sandbox.write(workdir / ".gitconfig", "[safe]\n\tdirectory = *\n", mode=0o644)
         self.log.line(f"Cloning {build.source_url} ({build.source_type} {build.source_ref})")
         self.run(
             [
@@ -127,7 +138,9 @@ class Run:
     def _git_output(self, args: list[str], env: dict) -> str:
         import subprocess
 
-        result = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            self.sandbox.command(args), env=env, capture_output=True, text=True, timeout=60
+        )
         if result.returncode != 0:
             raise Failed(f"git failed: {result.stderr.strip()[:300]}")
         return result.stdout.strip()
@@ -145,7 +158,7 @@ class Run:
             raise Failed(f"build context {build.context!r} is not a directory in the repository")
         if not dockerfile.is_file():
             raise Failed(f"no Dockerfile at {build.dockerfile!r} in the repository")
-        backend = get_backend()
+        backend = get_backend(self.sandbox)
         spec = BuildSpec(
             context_dir=context,
             dockerfile=dockerfile,
@@ -159,7 +172,13 @@ class Run:
         backend.login_file(spec, tokens.BUILD_USERNAME, self.credential)
         env = backend.env(spec)
         _set_status(build, Build.Status.BUILDING)
-        self.run(backend.build_command(spec), "the build failed", env=env, cwd=str(context))
+        self.run(
+            backend.build_command(spec),
+            "the build failed",
+            sandboxed=backend.sandboxed,
+            env=env,
+            cwd=str(context),
+        )
         _set_status(build, Build.Status.PUSHING)
         digest = ""
         short_sha = build.commit_sha[:7]
@@ -169,7 +188,10 @@ class Run:
             digest_file = workdir / f"digest-{tag}"
             self.log.line(f"Pushing {build.repository.full_name}:{tag}")
             self.run(
-                backend.push_command(spec, target, digest_file), f"pushing {tag} failed", env=env
+                backend.push_command(spec, target, digest_file),
+                f"pushing {tag} failed",
+                sandboxed=backend.sandboxed,
+                env=env,
             )
             if digest_file.exists():
                 digest = digest_file.read_text().strip()
@@ -192,12 +214,10 @@ def run(build_id: int, *, hostname: str = "worker") -> None:
         return
     build = Build.objects.select_related("repository__namespace").get(pk=build_id)
     publish_status(build)
-    Path(settings.WHARF_BUILD_DIR, "work").mkdir(parents=True, exist_ok=True)
-    workdir = Path(
-        tempfile.mkdtemp(prefix=f"build-{build_id}-", dir=Path(settings.WHARF_BUILD_DIR, "work"))
-    )
     job = Run(build, hostname)
+    workdir = None
     try:
+        workdir = job.prepare()
         checkout = job.clone(workdir)
         digest = job.build_and_push(checkout, workdir)
         if not digest:
@@ -223,7 +243,8 @@ def run(build_id: int, *, hostname: str = "worker") -> None:
         job.log.flush()
         _set_status(build, Build.Status.ERROR, error=f"internal error: {type(exc).__name__}")
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        if workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def reap_lost(*, older_than_seconds: int = 180) -> int:

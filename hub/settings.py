@@ -5,6 +5,7 @@ The README's configuration table documents each variable read here. A bad value 
 """
 
 import ipaddress
+import re
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -231,7 +232,14 @@ WHARF_BUILD_REGISTRY = (
 if WHARF_BUILD_REGISTRY and not env_str("ALLOWED_HOSTS"):
     # The web service must answer to the address workers use for it.
     ALLOWED_HOSTS.append(urlsplit(WHARF_BUILD_REGISTRY).hostname or "")
-WHARF_BUILD_DIR = DATA_DIR / "builds"
+# A worker running as root runs each build's git and buildah as this unprivileged user (rootless
+# buildah in a user namespace; scripts/setup.sh creates it); "root" keeps builds as root.
+WHARF_BUILD_USER = env_str("WHARF_BUILD_USER", "wharf-build")
+if not re.fullmatch(r"[a-z_][a-z0-9_-]{0,31}", WHARF_BUILD_USER):
+    raise ImproperlyConfigured(f"WHARF_BUILD_USER must be a user name; got {WHARF_BUILD_USER!r}")
+# Layer storage and checkouts of builds; empty: chosen by builds.sandbox (the data dir, or the
+# build user's home when builds drop to that user and must own their files).
+WHARF_BUILD_DIR = Path(env_str("WHARF_BUILD_DIR")).resolve() if env_str("WHARF_BUILD_DIR") else None
 
 # --- Accounts ---
 AUTH_USER_MODEL = "accounts.User"

@@ -29,6 +29,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+if [ "$(id -u)" -eq 0 ]; then
+  # A root worker builds as this unprivileged user; without it builds fall back to root.
+  scripts/build-user.sh
+fi
+
 if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv"
   python3 -m venv .venv

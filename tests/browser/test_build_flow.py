@@ -5,7 +5,7 @@ open the new tag."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.builds.test_pipeline import hub, make_git_repo  # noqa: F401  (the `hub` fixture)
+from tests.builds.test_pipeline import hub, make_git_repo, sources  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -17,8 +17,8 @@ CMD ["echo", "hello"]
 """
 
 
-def test_sign_up_build_from_git_and_open_the_tag(hub, page, shot, tmp_path):  # noqa: F811
-    source = make_git_repo(tmp_path / "src", {"Dockerfile": DOCKERFILE})
+def test_sign_up_build_from_git_and_open_the_tag(hub, page, shot, sources):  # noqa: F811
+    source = make_git_repo(sources / "src", {"Dockerfile": DOCKERFILE})
 
     page.goto("/signup/")
     page.get_by_label("Username").fill("shipwright")

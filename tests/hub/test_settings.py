@@ -40,6 +40,7 @@ def load_settings(tmp_path, **env) -> subprocess.CompletedProcess:
         ),
         ("WHARF_URL", "localhost:8000", "WHARF_URL must be a URL with scheme http, https"),
         ("SECRET_KEY", "short", "SECRET_KEY must be at least 32 characters long"),
+        ("WHARF_BUILD_USER", "-oops", "WHARF_BUILD_USER must be a user name; got '-oops'"),
     ],
 )
 def test_bad_setting_stops_startup_naming_the_variable(tmp_path, name, value, message):
