@@ -6,9 +6,9 @@ import uuid
 
 import pytest
 from asgiref.sync import async_to_sync
-from asgiref.testing import ApplicationCommunicator
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
 from django.db import connection
 from django.test import Client
@@ -61,41 +61,6 @@ def finish(build: Build, status: str = Build.Status.SUCCESS) -> None:
     publish_status(build)
 
 
-class WebsocketCommunicator(ApplicationCommunicator):
-    """channels.testing.WebsocketCommunicator's few methods used here.
-
-    channels.testing itself cannot be imported without daphne (its live-server test case needs
-    it), and Wharf serves with uvicorn; this is the same thin layer over asgiref's communicator.
-    """
-
-    def __init__(self, app, path: str, headers: list[tuple[bytes, bytes]]):
-        route, _, query = path.partition("?")
-        scope = {
-            "type": "websocket",
-            "path": route,
-            "query_string": query.encode(),
-            "headers": headers,
-            "subprotocols": [],
-        }
-        super().__init__(app, scope)
-
-    async def connect(self, timeout: float = TIMEOUT) -> tuple[bool, int | None]:
-        await self.send_input({"type": "websocket.connect"})
-        response = await self.receive_output(timeout)
-        if response["type"] == "websocket.close":
-            return False, response.get("code", 1000)
-        return True, None
-
-    async def receive_json_from(self, timeout: float = TIMEOUT) -> dict:
-        response = await self.receive_output(timeout)
-        assert response["type"] == "websocket.send", response
-        return json.loads(response["text"])
-
-    async def disconnect(self, code: int = 1000, timeout: float = TIMEOUT) -> None:
-        await self.send_input({"type": "websocket.disconnect", "code": code})
-        await self.wait(timeout)
-
-
 def session_cookie(user) -> bytes:
     client = Client()
     client.force_login(user)
@@ -112,7 +77,9 @@ def socket(build_id: int, after: int = 0, cookie: bytes = b"") -> WebsocketCommu
     headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
     if cookie:
         headers.append((b"cookie", cookie))
-    return WebsocketCommunicator(application, f"/ws/builds/{build_id}/?after={after}", headers)
+    return WebsocketCommunicator(
+        application, f"/ws/builds/{build_id}/?after={after}", headers=headers
+    )
 
 
 async def receive_until_closed(ws: WebsocketCommunicator) -> tuple[list[dict], int]:
@@ -140,7 +107,7 @@ def test_lines_arrive_in_order_with_no_gaps(alice):
 
     async def scenario():
         ws = socket(build.pk)
-        assert (await ws.connect())[0]
+        assert (await ws.connect(TIMEOUT))[0]
         status = await ws.receive_json_from(TIMEOUT)
         assert status["type"] == "status" and status["status"] == "building"
         # Lines keep coming while the replay runs and after it: live, from another thread.
@@ -148,7 +115,7 @@ def test_lines_arrive_in_order_with_no_gaps(alice):
         writer.start()
         seqs = await receive_lines_until(ws, 2000)
         await database_sync_to_async(writer.join)()
-        await ws.disconnect()
+        await ws.disconnect(timeout=TIMEOUT)
         return seqs
 
     assert async_to_sync(scenario)() == list(range(1, 2001))
@@ -178,9 +145,9 @@ def test_a_batch_written_while_the_replay_runs_still_arrives(alice, monkeypatch)
 
     async def scenario():
         ws = socket(build.pk)
-        assert (await ws.connect())[0]
+        assert (await ws.connect(TIMEOUT))[0]
         seqs = await receive_lines_until(ws, 35)
-        await ws.disconnect()
+        await ws.disconnect(timeout=TIMEOUT)
         return seqs
 
     assert async_to_sync(scenario)() == list(range(1, 36))
@@ -192,12 +159,12 @@ def test_a_reconnect_with_after_resumes_exactly_at_the_next_line(alice):
 
     async def scenario():
         ws = socket(build.pk, after=20)
-        assert (await ws.connect())[0]
+        assert (await ws.connect(TIMEOUT))[0]
         assert (await ws.receive_json_from(TIMEOUT))["type"] == "status"
         replay = await ws.receive_json_from(TIMEOUT)
         await database_sync_to_async(write_lines)(build, 5, "after the reconnect")
         live = await ws.receive_json_from(TIMEOUT)
-        await ws.disconnect()
+        await ws.disconnect(timeout=TIMEOUT)
         return replay, live
 
     replay, live = async_to_sync(scenario)()
@@ -216,11 +183,11 @@ def test_status_changes_are_sent_with_step_progress(alice):
 
     async def scenario():
         ws = socket(build.pk)
-        assert (await ws.connect())[0]
+        assert (await ws.connect(TIMEOUT))[0]
         first = await ws.receive_json_from(TIMEOUT)
         await database_sync_to_async(start_building)()
         second = await ws.receive_json_from(TIMEOUT)
-        await ws.disconnect()
+        await ws.disconnect(timeout=TIMEOUT)
         return first, second
 
     first, second = async_to_sync(scenario)()
@@ -238,7 +205,7 @@ def test_the_socket_closes_after_the_final_status(alice):
 
     async def scenario():
         ws = socket(build.pk)
-        assert (await ws.connect())[0]
+        assert (await ws.connect(TIMEOUT))[0]
         await ws.receive_json_from(TIMEOUT)
         await database_sync_to_async(write_lines)(build, 3, "pushed")
         await database_sync_to_async(finish)(build)
@@ -259,7 +226,7 @@ def test_a_finished_build_sends_its_status_and_log_then_closes(alice):
 
     async def scenario():
         ws = socket(build.pk, after=100)
-        assert (await ws.connect())[0]
+        assert (await ws.connect(TIMEOUT))[0]
         return await receive_until_closed(ws)
 
     messages, code = async_to_sync(scenario)()
@@ -283,11 +250,11 @@ def test_a_batch_the_channel_layer_lost_is_filled_from_the_database(alice):
 
     async def scenario():
         ws = socket(build.pk)
-        assert (await ws.connect())[0]
+        assert (await ws.connect(TIMEOUT))[0]
         await ws.receive_json_from(TIMEOUT)
         await database_sync_to_async(store_quietly_then_publish)()
         seqs = await receive_lines_until(ws, 12)
-        await ws.disconnect()
+        await ws.disconnect(timeout=TIMEOUT)
         return seqs
 
     assert async_to_sync(scenario)() == list(range(1, 13))
@@ -308,12 +275,12 @@ def test_a_replayed_batch_still_brings_its_step_progress(alice):
 
     async def scenario():
         ws = socket(build.pk)
-        assert (await ws.connect())[0]
-        await ws.receive_json_from()
-        replay = await ws.receive_json_from()
+        assert (await ws.connect(TIMEOUT))[0]
+        await ws.receive_json_from(TIMEOUT)
+        replay = await ws.receive_json_from(TIMEOUT)
         await database_sync_to_async(publish_the_batch)()
-        progress = await ws.receive_json_from()
-        await ws.disconnect()
+        progress = await ws.receive_json_from(TIMEOUT)
+        await ws.disconnect(timeout=TIMEOUT)
         return replay, progress
 
     replay, progress = async_to_sync(scenario)()
@@ -328,7 +295,7 @@ def test_another_user_cannot_open_a_private_repositorys_build(alice):
 
     async def scenario(cookie):
         ws = socket(build.pk, cookie=cookie)
-        assert (await ws.connect())[0]
+        assert (await ws.connect(TIMEOUT))[0]
         return await receive_until_closed(ws)
 
     assert async_to_sync(scenario)(session_cookie(bob)) == ([], CLOSE_NOT_FOUND)
@@ -343,10 +310,10 @@ def test_the_owner_watches_a_private_repositorys_build(alice):
 
     async def scenario():
         ws = socket(build.pk, cookie=cookie)
-        assert (await ws.connect())[0]
+        assert (await ws.connect(TIMEOUT))[0]
         status = await ws.receive_json_from(TIMEOUT)
         lines = await ws.receive_json_from(TIMEOUT)
-        await ws.disconnect()
+        await ws.disconnect(timeout=TIMEOUT)
         return status, lines
 
     status, lines = async_to_sync(scenario)()
@@ -364,10 +331,10 @@ def test_anyone_watches_a_public_repositorys_build(alice):
 
     async def scenario():
         ws = socket(build.pk)  # no session: anonymous
-        assert (await ws.connect())[0]
+        assert (await ws.connect(TIMEOUT))[0]
         status = await ws.receive_json_from(TIMEOUT)
         lines = await ws.receive_json_from(TIMEOUT)
-        await ws.disconnect()
+        await ws.disconnect(timeout=TIMEOUT)
         return status, lines
 
     status, lines = async_to_sync(scenario)()
@@ -380,7 +347,7 @@ def test_a_missing_build_is_refused_like_a_private_one(alice):
 
     async def scenario():
         ws = socket(999_999, cookie=cookie)
-        assert (await ws.connect())[0]
+        assert (await ws.connect(TIMEOUT))[0]
         return await receive_until_closed(ws)
 
     assert async_to_sync(scenario)() == ([], CLOSE_NOT_FOUND)
