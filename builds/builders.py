@@ -23,8 +23,17 @@ class BuildSpec:
     dockerfile: Path
     build_args: dict[str, str]
     no_cache: bool
-    image: str  # local name of the result
+    image: str  # local name of the result, shared by the repository's builds (the cache)
     scratch: Path
+
+    @property
+    def iidfile(self) -> Path:
+        """Where the builder writes the ID of the image this build made.
+
+        Builds of one repository share the local name ``image``; two running at once would each
+        push whichever finished last, so pushes name the image by this ID instead.
+        """
+        return self.scratch / "image-id"
 
 
 def _registry_url() -> str:
@@ -108,6 +117,8 @@ class BuildahBackend:
             str(spec.dockerfile),
             "-t",
             spec.image,
+            "--iidfile",
+            str(spec.iidfile),
         ]
         if registry_is_plain_http():
             args.append("--tls-verify=false")
@@ -118,11 +129,13 @@ class BuildahBackend:
         args.append(str(spec.context_dir))
         return args
 
-    def push_command(self, spec: BuildSpec, target: str, digest_file: Path) -> list[str]:
+    def push_command(
+        self, spec: BuildSpec, image_id: str, target: str, digest_file: Path
+    ) -> list[str]:
         args = [*self._base(), "push", "--digestfile", str(digest_file)]
         if registry_is_plain_http():
             args.append("--tls-verify=false")
-        return [*args, spec.image, f"docker://{target}"]
+        return [*args, image_id.removeprefix("sha256:"), f"docker://{target}"]
 
 
 class DockerBackend:
@@ -146,14 +159,17 @@ class DockerBackend:
 
     def build_command(self, spec: BuildSpec) -> list[str]:
         args = ["docker", "build", "-f", str(spec.dockerfile), "-t", spec.image]
+        args += ["--iidfile", str(spec.iidfile)]
         if spec.no_cache:
             args.append("--no-cache")
         for key, value in spec.build_args.items():
             args += ["--build-arg", f"{key}={value}"]
         return [*args, str(spec.context_dir)]
 
-    def push_command(self, spec: BuildSpec, target: str, digest_file: Path) -> list[str]:
-        return ["sh", "-c", 'docker tag "$1" "$2" && docker push "$2"', "push", spec.image, target]
+    def push_command(
+        self, spec: BuildSpec, image_id: str, target: str, digest_file: Path
+    ) -> list[str]:
+        return ["sh", "-c", 'docker tag "$1" "$2" && docker push "$2"', "push", image_id, target]
 
 
 def get_backend(sandbox: Sandbox):

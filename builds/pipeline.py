@@ -179,6 +179,9 @@ class Run:
             env=env,
             cwd=str(context),
         )
+        image_id = spec.iidfile.read_text().strip() if spec.iidfile.is_file() else ""
+        if not image_id:
+            raise Failed("the builder reported no image ID")
         _set_status(build, Build.Status.PUSHING)
         digest = ""
         short_sha = build.commit_sha[:7]
@@ -188,7 +191,7 @@ class Run:
             digest_file = workdir / f"digest-{tag}"
             self.log.line(f"Pushing {build.repository.full_name}:{tag}")
             self.run(
-                backend.push_command(spec, target, digest_file),
+                backend.push_command(spec, image_id, target, digest_file),
                 f"pushing {tag} failed",
                 sandboxed=backend.sandboxed,
                 env=env,

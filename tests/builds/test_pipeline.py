@@ -261,6 +261,28 @@ def test_run_steps_are_root_only_inside_a_user_namespace(hub, repo, sources):
     assert maps[0][:3] == ["0", str(build_user.pw_uid), "1"], log
 
 
+def test_builds_of_one_repository_at_once_push_their_own_images(hub, repo, sources):
+    """Both builds tag the repository's one local name (the cache); each must push its own."""
+    from hub.selectors import tag_platforms
+
+    def dockerfile(branch: str) -> str:
+        return f"FROM busybox\nENV BRANCH={branch}\nRUN sleep 2 && echo {branch} > /id.txt\n"
+
+    source = make_git_repo(sources / "src", {"Dockerfile": dockerfile("main")})
+    git("checkout", "-q", "-b", "other", cwd=source)
+    (source / "Dockerfile").write_text(dockerfile("other"))
+    git("commit", "-qam", "other", cwd=source)
+
+    builds = [start(repo, source, source_ref=ref, tags=[ref]) for ref in ("main", "other")]
+
+    for build in builds:
+        build = wait_final(build)
+        assert build.status == "success", log_text(build)
+        tag = Tag.objects.get(repository=repo, name=build.source_ref)
+        assert tag.manifest.digest == build.digest
+        assert f"BRANCH={build.source_ref}" in tag_platforms(tag=tag)[0].config["Env"]
+
+
 def test_build_past_its_time_limit_times_out(hub, repo, sources, settings):
     settings.WHARF_BUILD_TIMEOUT = 5
     source = make_git_repo(sources / "src", {"Dockerfile": "FROM busybox\nRUN sleep 72\n"})
