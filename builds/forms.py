@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from builds.models import BuildRule, SourceType
+from builds.validation import url_kinds
 
 ANOTHER_REF = ""
 
@@ -24,9 +25,13 @@ class SourceForm(forms.Form):
         label="Git URL",
         required=False,
         max_length=500,
-        help_text="https://, http://, ssh:// or git://, or user@host:path. Empty stops builds.",
         widget=forms.TextInput(attrs={"placeholder": "https://git.example.com/team/app.git"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        kinds = url_kinds()
+        self.fields["source_url"].help_text = f"{kinds[0].upper()}{kinds[1:]}. Empty stops builds."
 
 
 class RuleForm(forms.Form):

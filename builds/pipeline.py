@@ -6,10 +6,13 @@ run whose conditional UPDATE claims the queued build does anything.
 """
 
 import logging
+import os
 import re
 import shutil
+import subprocess
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db.models import Q
@@ -112,32 +115,48 @@ class Run:
             # read it unless the user's own config marks it safe.
             self.sandbox.write(workdir / ".gitconfig", "[safe]\n\tdirectory = *\n", mode=0o644)
         self.log.line(f"Cloning {build.source_url} ({build.source_type} {build.source_ref})")
-        self.run(
-            [
-                "git",
-                *config,
-                "clone",
-                "--depth",
-                "1",
-                "--single-branch",
-                "--branch",
-                build.source_ref,
-                "--",
-                build.source_url,
-                str(checkout),
-            ],
-            f"could not clone {build.source_url} at {build.source_type} {build.source_ref!r}",
-            env=env,
-        )
+        try:
+            self.run(
+                [
+                    "git",
+                    *config,
+                    "clone",
+                    "--depth",
+                    "1",
+                    "--single-branch",
+                    "--branch",
+                    build.source_ref,
+                    "--",
+                    build.source_url,
+                    str(checkout),
+                ],
+                f"could not clone {build.source_url} at {build.source_type} {build.source_ref!r}",
+                env=env,
+            )
+        except processes.CommandFailed:
+            self._explain_unreadable_local_source()
+            raise
         sha = self._git_output(["git", "-C", str(checkout), "rev-parse", "HEAD"], env)
         Build.objects.filter(pk=build.pk).update(commit_sha=sha)
         build.commit_sha = sha
         self.log.line(f"Checked out commit {sha}")
         return checkout
 
-    def _git_output(self, args: list[str], env: dict) -> str:
-        import subprocess
+    def _explain_unreadable_local_source(self) -> None:
+        """git says "does not appear to be a git repository" for a local repository the build
+        user may not read, as for a missing one; say which it is."""
+        url = self.build.source_url
+        path = urlsplit(url).path if url.startswith("file:") else url
+        if self.sandbox.uid is None or not path.startswith("/") or not os.path.exists(path):
+            return
+        probe = self.sandbox.command(["test", "-r", path, "-a", "-x", path])
+        if subprocess.run(probe, capture_output=True, timeout=30).returncode != 0:
+            raise Failed(
+                f"the build user {self.sandbox.user} cannot read {path}: make it readable to "
+                "that user, or move the repository (not under /root)"
+            )
 
+    def _git_output(self, args: list[str], env: dict) -> str:
         result = subprocess.run(
             self.sandbox.command(args), env=env, capture_output=True, text=True, timeout=60
         )

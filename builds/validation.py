@@ -19,6 +19,13 @@ TAG_TEMPLATE_PART = re.compile(r"\{(sourceref|short_sha|\\[0-9])\}")
 TAG_LITERAL = re.compile(r"^[A-Za-z0-9_.-]*$")
 
 
+def url_kinds() -> str:
+    """The kinds of git URL this hub builds from, in words."""
+    if settings.WHARF_BUILD_ALLOW_LOCAL_SOURCES:
+        return "an https://, http://, ssh://, git:// or file:// URL, user@host:path or a local path"
+    return "an https://, http://, ssh:// or git:// URL, or user@host:path"
+
+
 def validate_source_url(url: str) -> str:
     url = (url or "").strip()
     if not url:
@@ -40,9 +47,7 @@ def validate_source_url(url: str) -> str:
             )
         return url
     if scheme not in REMOTE_SCHEMES:
-        raise ValidationError(
-            "Use an https://, http://, ssh:// or git:// URL (or user@host:path).", code="scheme"
-        )
+        raise ValidationError(f"Use {url_kinds()}.", code="scheme")
     if not urlsplit(url).hostname:
         raise ValidationError("The git URL needs a host name.", code="invalid")
     return url

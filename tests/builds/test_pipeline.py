@@ -283,6 +283,18 @@ def test_builds_of_one_repository_at_once_push_their_own_images(hub, repo, sourc
         assert f"BRANCH={build.source_ref}" in tag_platforms(tag=tag)[0].config["Env"]
 
 
+def test_a_local_source_the_build_user_cannot_read_says_so(hub, repo, sources):
+    box = sandbox.current()
+    if box.uid is None:
+        pytest.skip("builds run as the worker's own user here")
+    (sources / "private").mkdir(mode=0o700)
+    source = make_git_repo(sources / "private" / "src", {"Dockerfile": "FROM busybox\n"})
+    build = wait_final(start(repo, source))
+    assert build.status == "failed"
+    assert f"the build user {box.user} cannot read {source}" in build.error
+    assert "does not appear to be a git repository" in log_text(build)  # git's own words too
+
+
 def test_build_past_its_time_limit_times_out(hub, repo, sources, settings):
     settings.WHARF_BUILD_TIMEOUT = 5
     source = make_git_repo(sources / "src", {"Dockerfile": "FROM busybox\nRUN sleep 72\n"})

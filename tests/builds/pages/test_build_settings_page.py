@@ -34,6 +34,18 @@ def test_a_bad_git_url_is_refused_with_its_reason(client, web, alice, settings, 
     assert BuildSettings.objects.get(repository=web).source_url == GIT
 
 
+@pytest.mark.parametrize("local", [False, True])
+def test_the_git_url_help_names_file_urls_only_where_they_build(
+    client, web, alice, settings, local
+):
+    settings.WHARF_BUILD_ALLOW_LOCAL_SOURCES = local
+    client.force_login(alice)
+    page = client.get("/r/alice/web/builds/").content.decode()
+    refused = client.post("/r/alice/web/builds/source/", {"source_url": "ftp://x/y.git"})
+    assert ("file://" in page) is local
+    assert ("file://" in refused.content.decode()) is local
+
+
 def test_a_rule_is_added(client, web, alice):
     client.force_login(alice)
     data = {
