@@ -19,6 +19,7 @@ import functools
 import hashlib
 import os
 import pwd
+import stat
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -125,9 +126,7 @@ def _resolve(user: str, euid: int, configured: str, data_dir: str) -> Sandbox:
         )
     if not _has_subordinate_ids(entry):
         return _fallback(as_root, f"user {user!r} has no ranges in /etc/subuid and /etc/subgid")
-    # The build user must own its workspace and reach it; a data dir under /root is neither.
-    key = hashlib.sha256(data_dir.encode()).hexdigest()[:12]
-    root = Path(configured) if configured else Path(entry.pw_dir) / f"wharf-{key}"
+    root = Path(configured) if configured else _workspace_for(entry, Path(data_dir))
     sandbox = Sandbox(
         root=root, user=user, uid=entry.pw_uid, gid=entry.pw_gid, pid_namespace=pid_namespace
     )
@@ -139,6 +138,36 @@ def _resolve(user: str, euid: int, configured: str, data_dir: str) -> Sandbox:
     if problem:
         return _fallback(as_root, f"{user!r} cannot build rootless here: {problem}")
     return sandbox
+
+
+def _workspace_for(entry: pwd.struct_passwd, data_dir: Path) -> Path:
+    """The data dir's builds/ when the build user can reach it (and it is not a root worker's
+    old workspace); otherwise a directory in the user's home, as for a data dir under /root."""
+    inside = data_dir / "builds"
+    if _reachable(inside.parent, entry) and (
+        not inside.exists() or inside.stat().st_uid == entry.pw_uid
+    ):
+        return inside
+    key = hashlib.sha256(str(data_dir).encode()).hexdigest()[:12]
+    return Path(entry.pw_dir) / f"wharf-{key}"
+
+
+def _reachable(path: Path, entry: pwd.struct_passwd) -> bool:
+    """Whether ``entry``'s user may pass through every directory down to ``path``."""
+    try:
+        for directory in [*reversed(path.parents), path]:
+            st = directory.stat()
+            if st.st_uid == entry.pw_uid:
+                bit = stat.S_IXUSR
+            elif st.st_gid == entry.pw_gid:
+                bit = stat.S_IXGRP
+            else:
+                bit = stat.S_IXOTH
+            if not st.st_mode & bit:
+                return False
+    except OSError:
+        return False
+    return True
 
 
 def _fallback(sandbox: Sandbox, why: str) -> Sandbox:

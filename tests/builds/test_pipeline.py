@@ -199,6 +199,12 @@ def test_cache_reuses_layers_and_no_cache_rebuilds_them(hub, repo, sources):
         ({"README": "no dockerfile here"}, {}, "no Dockerfile at 'Dockerfile'"),
         ({"Dockerfile": "FROM busybox\nRUN exit 3\n"}, {}, "the build failed"),
         ({"Dockerfile": "FROM busybox\n"}, {"context": "missing"}, "is not a directory"),
+        # A well-formed URL where no git server answers (port 9, discard: nothing listens).
+        (
+            {"Dockerfile": "FROM busybox\n"},
+            {"source_url": "git://127.0.0.1:9/nowhere.git"},
+            "could not clone git://127.0.0.1:9/nowhere.git",
+        ),
     ],
 )
 def test_failures_end_failed_with_a_clear_message(hub, repo, sources, files, kwargs, message):

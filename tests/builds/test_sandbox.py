@@ -95,3 +95,23 @@ def test_an_unprivileged_worker_runs_commands_as_itself(settings, tmp_path):
     assert box.uid is None and not box.pid_namespace and box.note == ""
     assert box.command(["buildah", "version"]) == ["buildah", "version"]
     assert box.root == tmp_path / "b" and box.storage.is_dir()
+
+
+@root_only
+def test_the_workspace_is_in_the_data_dir_when_the_build_user_can_reach_it(settings):
+    entry = pwd.getpwnam(settings.WHARF_BUILD_USER)
+    shared = Path(tempfile.mkdtemp(prefix="wharf-test-data-"))
+    try:
+        shared.chmod(0o755)
+        (shared / "data").mkdir(mode=0o755)
+        (shared / "other").mkdir(mode=0o755)
+        assert sandbox._workspace_for(entry, shared / "data") == shared / "data" / "builds"
+        # A root worker's old workspace there is not handed over: its layers belong to root.
+        (shared / "data" / "builds").mkdir(parents=True)
+        assert sandbox._workspace_for(entry, shared / "data").parent == Path(entry.pw_dir)
+        # Nor when a directory on the way is closed to the user (a data dir under /root).
+        shared.chmod(0o700)
+        elsewhere = sandbox._workspace_for(entry, shared / "other")
+        assert elsewhere.parent == Path(entry.pw_dir) and elsewhere.name.startswith("wharf-")
+    finally:
+        shutil.rmtree(shared)
