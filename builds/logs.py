@@ -33,10 +33,19 @@ def sanitize(text: str, secrets: list[str] = ()) -> str:
     return text
 
 
-def publish(build_id: int, event: dict) -> None:
+def repository_group_name(repository_id: int) -> str:
+    """The group of a repository's Builds tab: told when any of its builds changes state."""
+    return f"repository-builds-{repository_id}"
+
+
+def _send(group: str, event: dict) -> None:
     layer = get_channel_layer()
     if layer is not None:
-        async_to_sync(layer.group_send)(group_name(build_id), event)
+        async_to_sync(layer.group_send)(group, event)
+
+
+def publish(build_id: int, event: dict) -> None:
+    _send(group_name(build_id), event)
 
 
 def status_event(build: Build) -> dict:
@@ -54,7 +63,10 @@ def status_event(build: Build) -> dict:
 
 
 def publish_status(build: Build) -> None:
+    """A build's new state, to its own page and to its repository's Builds tab."""
     publish(build.pk, status_event(build))
+    event = {"type": "builds.changed", "build": build.pk, "status": build.status}
+    _send(repository_group_name(build.repository_id), event)
 
 
 class LogWriter:

@@ -108,9 +108,14 @@ def render_tag(template: str, ref: str, match) -> str:
 
 
 def _enqueue(build: Build) -> None:
+    from builds.logs import publish_status
     from builds.tasks import run_build
 
-    transaction.on_commit(lambda: run_build.delay(build.pk))
+    def queue() -> None:
+        run_build.delay(build.pk)
+        publish_status(build)  # a new row on the repository's Builds tab
+
+    transaction.on_commit(queue)
 
 
 @transaction.atomic

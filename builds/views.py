@@ -43,11 +43,15 @@ def _build(repository: Repository, build_id: int) -> Build:
 # --- the Builds tab ---
 
 
-def render_tab(request, repository: Repository, *, run_form=None, source_form=None, rule_form=None):
-    context = repository_context(request, repository, "builds")
+def _history(request, repository: Repository) -> dict:
     history = Build.objects.filter(repository=repository).select_related("triggered_by")
     page = Paginator(history, BUILDS_PER_PAGE).get_page(request.GET.get("page"))
-    context.update(page=page, builds=page.object_list)
+    return {"page": page, "builds": page.object_list}
+
+
+def render_tab(request, repository: Repository, *, run_form=None, source_form=None, rule_form=None):
+    context = repository_context(request, repository, "builds")
+    context.update(_history(request, repository))
     if context["perms"]["write"]:
         settings_row = services.build_settings_for(repository=repository)
         rules = list(BuildRule.objects.filter(repository=repository))
@@ -64,7 +68,15 @@ def render_tab(request, repository: Repository, *, run_form=None, source_form=No
 
 
 def builds_tab(request, namespace: str, name: str):
-    return render_tab(request, _repository(request, namespace, name))
+    repository = _repository(request, namespace, name)
+    if request.GET.get("fragment") == "history":
+        # The history table alone: the tab fetches it again when a build changes state.
+        context = {"repository": repository, **_history(request, repository)}
+        context["perms"] = repository_permissions(user=request.user, repository=repository)
+        response = render(request, "builds/history.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+    return render_tab(request, repository)
 
 
 def _tab_url(repository: Repository, anchor: str = "") -> str:

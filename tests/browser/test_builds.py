@@ -210,3 +210,28 @@ def test_build_now_from_the_builds_tab_opens_the_new_build(
     assert Build.objects.count() == 2
     assert [build.source_ref for build in queued] == ["main"]
     assert BuildRule.objects.get().source == "main"
+
+
+def queue_build(repository_id: int) -> None:
+    build = Build.objects.create(
+        repository_id=repository_id, source_url="https://git.example/a.git", source_ref="dev"
+    )
+    publish_status(build)
+
+
+def test_the_builds_tab_shows_new_builds_and_their_states_live(page, shot, running_build):
+    page.goto("/r/alice/app/builds/")
+    expect(page.locator("[data-live-history]")).to_have_attribute("data-live", "true")
+    rows = page.locator(".builds-table tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.nth(0).locator(".build-status")).to_have_text("Building")
+
+    in_thread(queue_build, running_build.repository_id)
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0).locator(".build-status")).to_have_text("Queued")  # newest first
+    expect(rows.nth(0)).to_contain_text("dev")
+
+    in_thread(finish, running_build.pk)
+    expect(rows.nth(1).locator(".build-status")).to_have_text("Success")
+    expect(rows.nth(1).locator("td").nth(6)).not_to_have_text("—")  # its duration now
+    shot("history-live")

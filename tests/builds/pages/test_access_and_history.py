@@ -15,7 +15,9 @@ from tests.hub.conftest import make_repo
     ("viewer", "status"),
     [("anonymous", 404), ("bob", 404), ("alice", 200), ("staff", 200)],
 )
-@pytest.mark.parametrize("page", ["builds/", "builds/{id}/", "builds/{id}/log.txt"])
+@pytest.mark.parametrize(
+    "page", ["builds/", "builds/?fragment=history", "builds/{id}/", "builds/{id}/log.txt"]
+)
 def test_a_private_repositorys_builds_are_seen_only_by_who_sees_it(
     client, vault, bob, staff, viewer, status, page
 ):
@@ -27,6 +29,8 @@ def test_a_private_repositorys_builds_are_seen_only_by_who_sees_it(
     response = client.get(f"/r/alice/vault/{page.format(id=build.pk)}")
     assert response.status_code == status
     assert (b"secret output" in response.content) == (status == 200 and "{id}" in page)
+    if status == 200 and "fragment" in page:
+        assert f'href="/r/alice/vault/builds/{build.pk}/"'.encode() in response.content
 
 
 @pytest.mark.parametrize("page", ["builds/", "builds/{id}/", "builds/{id}/log.txt"])
@@ -110,6 +114,20 @@ def test_the_history_lists_status_ref_commit_tags_trigger_and_duration(client, w
     assert 'manual <span class="muted">by alice</span>' in page
     assert "webhook" in page
     assert "2m 04s" in page
+
+
+def test_the_history_alone_is_served_for_the_live_tab(client, web, alice):
+    build = make_build(web, status="building")
+    tab = client.get("/r/alice/web/builds/?page=1").content.decode()
+    response = client.get("/r/alice/web/builds/?fragment=history")
+    fragment = response.content.decode()
+    assert response["Cache-Control"] == "no-store"
+    assert "<html" not in fragment and "Build now" not in fragment
+    assert f'href="/r/alice/web/builds/{build.pk}/"' in fragment
+    assert '<span class="badge build-status status-building">Building</span>' in fragment
+    # The tab says where its socket and its fragment are.
+    assert 'data-ws-path="/ws/r/alice/web/builds/"' in tab
+    assert 'data-fragment="/r/alice/web/builds/?fragment=history"' in tab
 
 
 def test_the_history_costs_the_same_queries_for_many_builds(

@@ -1,0 +1,81 @@
+"""The Builds tab's websocket: told when a build of the repository is queued or changes state."""
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from builds.consumers import CLOSE_NOT_FOUND
+from builds.logs import publish_status
+from builds.models import Build
+from builds.services import build_create
+from tests.builds.test_consumer import TIMEOUT, channel_layer, make_build, session_cookie  # noqa: F401
+from tests.factories import UserFactory
+from tests.hub.conftest import make_repo
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def alice():
+    return UserFactory(username="alice")
+
+
+def socket(path: str, cookie: bytes = b"") -> WebsocketCommunicator:
+    from hub.asgi import application
+
+    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
+    if cookie:
+        headers.append((b"cookie", cookie))
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+def set_status(build: Build, status: str) -> None:
+    Build.objects.filter(pk=build.pk).update(status=status)
+    build.refresh_from_db()
+    publish_status(build)
+
+
+def test_the_tab_hears_of_its_repositorys_builds_only(alice, settings):
+    settings.WHARF_BUILD_ALLOW_LOCAL_SOURCES = True
+    vault = make_repo(alice, "vault", is_private=True)
+    other = make_repo(alice, "other")
+    running = make_build(vault, status=Build.Status.CLONING)
+    elsewhere = make_build(other, status=Build.Status.CLONING)
+    cookie = session_cookie(alice)
+
+    async def scenario():
+        ws = socket("/ws/r/alice/vault/builds/", cookie)
+        assert (await ws.connect(TIMEOUT))[0]
+        ready = await ws.receive_json_from(TIMEOUT)
+        await database_sync_to_async(set_status)(elsewhere, "building")  # not this repository's
+        await database_sync_to_async(set_status)(running, "building")
+        changed = await ws.receive_json_from(TIMEOUT)
+        queued = await database_sync_to_async(build_create)(
+            repository=vault, source_url="file:///srv/app", source_ref="main"
+        )
+        created = await ws.receive_json_from(TIMEOUT)
+        nothing_else = await ws.receive_nothing(0.3)
+        await ws.disconnect(timeout=TIMEOUT)
+        return ready, changed, created, queued, nothing_else
+
+    ready, changed, created, queued, nothing_else = async_to_sync(scenario)()
+    assert ready == {"type": "ready"}
+    assert changed == {"type": "changed", "build": running.pk, "status": "building"}
+    assert created == {"type": "changed", "build": queued.pk, "status": "queued"}
+    assert nothing_else
+
+
+@pytest.mark.parametrize("who", ["anonymous", "bob"])
+def test_a_private_repositorys_tab_is_refused_to_others(alice, who):
+    make_repo(alice, "vault", is_private=True)
+    cookie = session_cookie(UserFactory(username="bob")) if who == "bob" else b""
+
+    async def scenario(path):
+        ws = socket(path, cookie)
+        assert (await ws.connect(TIMEOUT))[0]
+        return await ws.receive_output(TIMEOUT)
+
+    for path in ("/ws/r/alice/vault/builds/", "/ws/r/alice/missing/builds/"):
+        closed = async_to_sync(scenario)(path)
+        assert closed == {"type": "websocket.close", "code": CLOSE_NOT_FOUND}
