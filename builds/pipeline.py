@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -75,12 +76,27 @@ class Run:
             self.cancelled = Build.objects.filter(pk=self.build.pk, cancel_requested=True).exists()
         return self.cancelled
 
-    def run(self, args: list[str], failure: str, *, sandboxed: bool = True, **kwargs) -> None:
-        """Run a command of the build (as the build user unless ``sandboxed`` is false)."""
+    def run(
+        self,
+        args: list[str],
+        failure: str,
+        *,
+        sandboxed: bool = True,
+        also: Callable[[str], None] | None = None,
+        **kwargs,
+    ) -> None:
+        """Run a command of the build (as the build user unless ``sandboxed`` is false); its
+        lines go to the log, and to ``also`` when given."""
         self.log.line("$ " + " ".join(args[:1] + [a for a in args[1:] if a != self.credential]))
+
+        def on_line(line: str) -> None:
+            self.log.line(line)
+            if also is not None:
+                also(line)
+
         processes.run_streaming(
             self.sandbox.command(args) if sandboxed else args,
-            on_line=self.log.line,
+            on_line=on_line,
             should_stop=self.should_stop,
             deadline=self.deadline,
             failure=failure,
@@ -209,14 +225,18 @@ class Run:
             target = f"{registry_host()}/{build.repository.full_name}:{tag}"
             digest_file = workdir / f"digest-{tag}"
             self.log.line(f"Pushing {build.repository.full_name}:{tag}")
+            said: list[str] = []  # `docker push` prints "<tag>: digest: sha256:… size: …"
             self.run(
                 backend.push_command(spec, image_id, target, digest_file),
                 f"pushing {tag} failed",
                 sandboxed=backend.sandboxed,
                 env=env,
+                also=lambda line, said=said: said.extend(DIGEST_RE.findall(line)),
             )
             if digest_file.exists():
                 digest = digest_file.read_text().strip()
+            elif said:
+                digest = said[-1]
         return digest
 
 

@@ -88,7 +88,7 @@ class Sandbox:
     def write(self, path: Path, text: str, *, mode: int = 0o600) -> Path:
         """Write a file the build's commands read (configuration, credentials)."""
         self.makedirs(path.parent)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, mode)
         with os.fdopen(fd, "w") as handle:
             handle.write(text)
         os.chmod(path, mode)
@@ -113,7 +113,7 @@ def current() -> Sandbox:
 def _resolve(user: str, euid: int, configured: str, data_dir: str) -> Sandbox:
     own_root = Path(configured) if configured else Path(data_dir) / "builds"
     if euid != 0:
-        return _prepared(Sandbox(root=own_root, user=pwd.getpwuid(euid).pw_name))
+        return _prepared(Sandbox(root=own_root, user=_user_name(euid)))
     pid_namespace = _pid_namespaces_work()
     as_root = Sandbox(root=own_root, user="root", pid_namespace=pid_namespace)
     if user == "root":
@@ -168,6 +168,13 @@ def _reachable(path: Path, entry: pwd.struct_passwd) -> bool:
     except OSError:
         return False
     return True
+
+
+def _user_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:  # an id without a passwd entry, as some container platforms assign
+        return f"uid {uid}"
 
 
 def _fallback(sandbox: Sandbox, why: str) -> Sandbox:

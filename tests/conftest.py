@@ -16,6 +16,25 @@ def _static_manifest(django_test_environment):
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_sessions_at_teardown(django_db_setup, django_db_blocker):
+    """Close what the ASGI server's and workers' threads left open on the test database.
+
+    Their connections belong to threads that are gone, so Django never closes them, and
+    PostgreSQL then refuses to drop the test database ("being accessed by other users").
+    """
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture(autouse=True)
 def _isolated_redis_keys(settings):
     """Each test gets its own Redis key prefix: rate-limit counters never leak between tests."""

@@ -5,7 +5,8 @@ open the new tag."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.builds.test_pipeline import hub, make_git_repo, sources  # noqa: F401  (fixtures)
+from tests.builds.conftest import hub, sources  # noqa: F401  (fixtures)
+from tests.builds.support import make_git_repo
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 

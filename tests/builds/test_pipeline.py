@@ -2,26 +2,20 @@
 image pushed into Wharf's registry and pulled back with skopeo."""
 
 import json
-import shutil
 import subprocess
-import tempfile
 import time
 import uuid
 from pathlib import Path
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
 from builds import sandbox
 from builds.models import Build
 from builds.pipeline import reap_lost
-from builds.services import build_cancel, build_create
-from hub import celery_app
+from builds.services import build_cancel
 from hub.models import Tag
 from hub.registry import busybox
-from hub.registry.importer import import_layout
-from hub.services import repository_get_or_create
-from tests.factories import UserFactory
+from tests.builds.support import git, log_text, make_git_repo, start, wait_final
 
 pytestmark = [
     pytest.mark.integration,
@@ -37,97 +31,6 @@ RUN echo "$GREETING from a RUN step" | tee /srv/app/built.txt && date +%s%N > /s
 EXPOSE 8080/tcp
 CMD ["cat", "/srv/app/built.txt"]
 """
-
-
-def git(*args, cwd):
-    subprocess.run(
-        ["git", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(cwd),
-            "GIT_AUTHOR_NAME": "t",
-            "GIT_AUTHOR_EMAIL": "t@example.test",
-            "GIT_COMMITTER_NAME": "t",
-            "GIT_COMMITTER_EMAIL": "t@example.test",
-        },
-    )
-
-
-def make_git_repo(path: Path, files: dict[str, str]) -> Path:
-    path.mkdir(parents=True)
-    git("init", "-q", "-b", "main", cwd=path)
-    for name, content in files.items():
-        (path / name).parent.mkdir(parents=True, exist_ok=True)
-        (path / name).write_text(content)
-    git("add", "-A", cwd=path)
-    git("commit", "-q", "-m", "first", cwd=path)
-    return path
-
-
-@pytest.fixture
-def sources():
-    """A directory for the test's git repositories that the build user may read.
-
-    A root worker clones as WHARF_BUILD_USER, and tmp_path lies under a directory only root may
-    enter.
-    """
-    path = Path(tempfile.mkdtemp(prefix="wharf-test-sources-"))
-    path.chmod(0o755)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
-
-
-@pytest.fixture
-def hub(asgi_server, settings, tmp_path_factory):
-    """The registry to push to, the official busybox in it, and a Celery worker to build."""
-    settings.WHARF_URL = asgi_server.url
-    settings.WHARF_BUILD_ALLOW_LOCAL_SOURCES = True
-    # A fresh layer store per test, beside the default one, so the build user owns and reaches it.
-    builds_dir = Path(tempfile.mkdtemp(prefix="test-", dir=sandbox.current().root.parent))
-    settings.WHARF_BUILD_DIR = builds_dir
-    layout = busybox.build_layout(tmp_path_factory.mktemp("busybox") / "layout")
-    import_layout(layout=layout, ref="latest", target="library/busybox:latest")
-    queue = f"test-builds-{uuid.uuid4().hex[:8]}"
-    celery_app.conf.task_default_queue = queue
-    with start_worker(
-        celery_app,
-        pool="threads",
-        concurrency=2,
-        perform_ping_check=False,
-        loglevel="WARNING",
-        queues=[queue],
-    ):
-        yield asgi_server
-    celery_app.conf.task_default_queue = "celery"
-    shutil.rmtree(builds_dir, ignore_errors=True)
-
-
-@pytest.fixture
-def repo(transactional_db):
-    owner = UserFactory(username="builder")
-    return repository_get_or_create(namespace="builder", name="app", user=owner)
-
-
-def wait_final(build: Build, timeout: float = 180) -> Build:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        build.refresh_from_db()
-        if build.is_final:
-            return build
-        time.sleep(0.3)
-    raise AssertionError(f"build {build.pk} still {build.status} after {timeout}s")
-
-
-def log_text(build: Build) -> str:
-    return "\n".join(build.log_lines.order_by("seq").values_list("text", flat=True))
-
-
-def start(repo, source: Path, **kwargs) -> Build:
-    defaults = {"source_url": f"file://{source}", "source_ref": "main", "tags": ["latest"]}
-    return build_create(repository=repo, **{**defaults, **kwargs})
 
 
 def test_dockerfile_builds_pushes_and_shows_its_layers(hub, repo, tmp_path, sources):
