@@ -119,6 +119,11 @@ class BuildahBackend:
             spec.image,
             "--iidfile",
             str(spec.iidfile),
+            # With CAP_SYS_CHROOT a RUN step leaves the chroot (chroot into a subdirectory, walk
+            # up, chroot again) and reads the host as the build user: other builds' checkouts,
+            # credentials and layers. Docker grants it by default; Wharf's builds do without.
+            "--cap-drop",
+            "CAP_SYS_CHROOT",
         ]
         if registry_is_plain_http():
             args.append("--tls-verify=false")

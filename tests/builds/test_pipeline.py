@@ -204,6 +204,14 @@ def test_a_local_source_the_build_user_cannot_read_says_so(hub, repo, sources):
     assert "does not appear to be a git repository" in log_text(build)  # git's own words too
 
 
+def test_a_run_step_cannot_chroot_out_of_its_build(hub, repo, sources):
+    """chroot is how a RUN step would escape chroot isolation; the capability is dropped."""
+    dockerfile = "FROM busybox\nRUN mkdir /x && cp /bin/busybox /x/ && chroot /x /busybox true\n"
+    build = wait_final(start(repo, make_git_repo(sources / "src", {"Dockerfile": dockerfile})))
+    assert build.status == "failed"
+    assert "Operation not permitted" in log_text(build)
+
+
 def test_build_past_its_time_limit_times_out(hub, repo, sources, settings):
     settings.WHARF_BUILD_TIMEOUT = 5
     source = make_git_repo(sources / "src", {"Dockerfile": "FROM busybox\nRUN sleep 72\n"})
