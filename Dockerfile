@@ -30,7 +30,7 @@ COPY . .
 
 # Runs as root: web and worker share the /data volume, so running both as the same user keeps
 # blobs writable by both. The worker hands every build to the unprivileged wharf-build user
-# (rootless buildah in a user namespace), whose workspace is /var/lib/wharf-build.
+# (rootless buildah in a user namespace); build workspaces are under /data/builds.
 RUN scripts/build-user.sh && mkdir -p /data
 VOLUME ["/data"]
 

@@ -33,7 +33,7 @@ class BuildSpec:
         Builds of one repository share the local name ``image``; two running at once would each
         push whichever finished last, so pushes name the image by this ID instead.
         """
-        return self.scratch / "image-id"
+        return self.scratch / "out" / "image-id"
 
 
 def _registry_url() -> str:
@@ -57,8 +57,9 @@ class BuildahBackend:
     def __init__(self, sandbox: Sandbox):
         self.sandbox = sandbox
 
-    def registries_conf(self, home: Path) -> Path:
-        """Write the build's own registries.conf where containers/image looks first.
+    @staticmethod
+    def home_files() -> dict[str, str]:
+        """The build's own registries.conf, where containers/image looks first.
 
         A per-user $HOME/.config/containers/registries.conf makes the library skip the system
         one *and* its drop-in directory, whose short-name aliases would send `busybox` to
@@ -66,13 +67,13 @@ class BuildahBackend:
         """
         host = registry_host()
         insecure = str(registry_is_plain_http()).lower()
-        return self.sandbox.write(
-            home / ".config" / "containers" / "registries.conf",
-            f'unqualified-search-registries = ["{host}"]\n'
-            'short-name-mode = "permissive"\n\n'
-            f'[[registry]]\nlocation = "{host}"\ninsecure = {insecure}\n',
-            mode=0o644,
-        )
+        return {
+            ".config/containers/registries.conf": (
+                f'unqualified-search-registries = ["{host}"]\n'
+                'short-name-mode = "permissive"\n\n'
+                f'[[registry]]\nlocation = "{host}"\ninsecure = {insecure}\n'
+            )
+        }
 
     def _base(self) -> list[str]:
         # vfs works on every host (no overlay or fuse needed); the layer cache works with it too.
@@ -87,13 +88,12 @@ class BuildahBackend:
         ]
 
     def env(self, spec: BuildSpec) -> dict[str, str]:
-        self.registries_conf(spec.scratch)
         return {
             **{k: v for k, v in os.environ.items() if k in ("PATH", "LANG")},
-            "HOME": str(spec.scratch),
+            "HOME": str(spec.scratch / "home"),
             "REGISTRY_AUTH_FILE": str(spec.scratch / "auth.json"),
             "BUILDAH_ISOLATION": "chroot",
-            "TMPDIR": str(spec.scratch),
+            "TMPDIR": str(spec.scratch / "tmp"),
             # containers/image remembers there which compressed blob each layer became and
             # where it was pushed; kept across builds (HOME is not), pushes of cached layers
             # reuse the same blobs, so an unchanged build pushes the same digest.
@@ -103,7 +103,9 @@ class BuildahBackend:
     def login_file(self, spec: BuildSpec, username: str, password: str) -> None:
         auth = base64.b64encode(f"{username}:{password}".encode()).decode()
         self.sandbox.write(
-            spec.scratch / "auth.json", json.dumps({"auths": {registry_host(): {"auth": auth}}})
+            spec.scratch / "auth.json",
+            json.dumps({"auths": {registry_host(): {"auth": auth}}}),
+            secret=True,
         )
 
     def build_command(self, spec: BuildSpec) -> list[str]:
@@ -151,6 +153,10 @@ class DockerBackend:
 
     name = "docker"
     sandboxed = False
+
+    @staticmethod
+    def home_files() -> dict[str, str]:
+        return {}
 
     def env(self, spec: BuildSpec) -> dict[str, str]:
         return {**os.environ, "DOCKER_CONFIG": str(spec.scratch / "docker")}

@@ -26,12 +26,15 @@ def _visible_repository_id(user, namespace: str, name: str) -> int | None:
 class BuildHistoryConsumer(AsyncJsonWebsocketConsumer):
     group: str = ""
 
-    async def connect(self):
+    async def _repository_id(self) -> int | None:
         kwargs = self.scope["url_route"]["kwargs"]
-        await self.accept()
-        repository_id = await _visible_repository_id(
+        return await _visible_repository_id(
             self.scope.get("user"), kwargs["namespace"], kwargs["name"]
         )
+
+    async def connect(self):
+        await self.accept()
+        repository_id = await self._repository_id()
         if repository_id is None:  # missing and not-yours look alike
             await self.close(CLOSE_NOT_FOUND)
             return
@@ -47,6 +50,13 @@ class BuildHistoryConsumer(AsyncJsonWebsocketConsumer):
         """The client has nothing to say; whatever it sends is ignored."""
 
     async def builds_changed(self, event):
+        # Asked again each time (a few events per build): a repository made private since the
+        # socket opened, or a viewer who lost access, hears no more.
+        if await self._repository_id() is None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            self.group = ""
+            await self.close(CLOSE_NOT_FOUND)
+            return
         await self.send_json(
             {"type": "changed", "build": event["build"], "status": event["status"]}
         )

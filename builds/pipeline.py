@@ -13,7 +13,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.db.models import Q
@@ -109,7 +109,13 @@ class Run:
         self.sandbox = sandbox.current()
         if self.sandbox.note:
             self.log.line(self.sandbox.note)
-        return self.sandbox.scratch(self.build.pk)
+        self.backend = get_backend(self.sandbox)
+        home_files = self.backend.home_files()
+        if settings.WHARF_BUILD_ALLOW_LOCAL_SOURCES:
+            # A local repository belongs to someone else than the build user; git refuses to
+            # read it unless the user's own config marks it safe.
+            home_files[".gitconfig"] = "[safe]\n\tdirectory = *\n"
+        return self.sandbox.scratch(self.build.pk, home_files)
 
     def clone(self, workdir: Path) -> Path:
         build = self.build
@@ -122,14 +128,10 @@ class Run:
             config += ["-c", f"protocol.{protocol}.allow=always"]
         env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "HOME": str(workdir),
+            "HOME": str(workdir / "home"),
             "GIT_TERMINAL_PROMPT": "0",
             "GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new",
         }
-        if settings.WHARF_BUILD_ALLOW_LOCAL_SOURCES:
-            # A local repository belongs to someone else than the build user; git refuses to
-            # read it unless the user's own config marks it safe.
-            self.sandbox.write(workdir / ".gitconfig", "[safe]\n\tdirectory = *\n", mode=0o644)
         self.log.line(f"Cloning {build.source_url} ({build.source_type} {build.source_ref})")
         try:
             self.run(
@@ -162,11 +164,16 @@ class Run:
         """git says "does not appear to be a git repository" for a local repository the build
         user may not read, as for a missing one; say which it is."""
         url = self.build.source_url
-        path = urlsplit(url).path if url.startswith("file:") else url
+        path = unquote(urlsplit(url).path) if url.startswith("file:") else url
         if self.sandbox.uid is None or not path.startswith("/") or not os.path.exists(path):
             return
-        probe = self.sandbox.command(["test", "-r", path, "-a", "-x", path])
-        if subprocess.run(probe, capture_output=True, timeout=30).returncode != 0:
+        readable = 'test -r "$1" && { test ! -d "$1" || test -x "$1"; }'
+        probe = self.sandbox.command(["sh", "-c", readable, "sh", path])
+        try:
+            unreadable = subprocess.run(probe, capture_output=True, timeout=30).returncode != 0
+        except (OSError, subprocess.TimeoutExpired):
+            return  # git's own message stands
+        if unreadable:
             raise Failed(
                 f"the build user {self.sandbox.user} cannot read {path}: make it readable to "
                 "that user, or move the repository (not under /root)"
@@ -193,7 +200,7 @@ class Run:
             raise Failed(f"build context {build.context!r} is not a directory in the repository")
         if not dockerfile.is_file():
             raise Failed(f"no Dockerfile at {build.dockerfile!r} in the repository")
-        backend = get_backend(self.sandbox)
+        backend = self.backend
         spec = BuildSpec(
             context_dir=context,
             dockerfile=dockerfile,
@@ -214,7 +221,7 @@ class Run:
             env=env,
             cwd=str(context),
         )
-        image_id = spec.iidfile.read_text().strip() if spec.iidfile.is_file() else ""
+        image_id = self.sandbox.read_output(spec.iidfile)
         if not image_id:
             raise Failed("the builder reported no image ID")
         _set_status(build, Build.Status.PUSHING)
@@ -223,7 +230,7 @@ class Run:
         for tag in build.tags:
             tag = tag.replace("{short_sha}", short_sha)
             target = f"{registry_host()}/{build.repository.full_name}:{tag}"
-            digest_file = workdir / f"digest-{tag}"
+            digest_file = workdir / "out" / f"digest-{tag}"
             self.log.line(f"Pushing {build.repository.full_name}:{tag}")
             said: list[str] = []  # `docker push` prints "<tag>: digest: sha256:… size: …"
             self.run(
@@ -233,10 +240,7 @@ class Run:
                 env=env,
                 also=lambda line, said=said: said.extend(DIGEST_RE.findall(line)),
             )
-            if digest_file.exists():
-                digest = digest_file.read_text().strip()
-            elif said:
-                digest = said[-1]
+            digest = self.sandbox.read_output(digest_file) or (said[-1] if said else "")
         return digest
 
 

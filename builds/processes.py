@@ -38,7 +38,13 @@ def _die_with_parent() -> None:
         pass
 
 
-def _stop_group(proc: subprocess.Popen, grace: float = 5.0) -> None:
+def _stop_group(proc: subprocess.Popen, grace: float = 2.0) -> None:
+    """SIGTERM, then SIGKILL after ``grace`` seconds.
+
+    In a PID namespace (builds.sandbox) the command is the namespace's first process, which
+    ignores a SIGTERM it has no handler for: buildah handles it and stops at once (its own
+    cleanup), git and the like sit out the grace and are killed.
+    """
     try:
         os.killpg(proc.pid, signal.SIGTERM)
     except ProcessLookupError:

@@ -12,11 +12,10 @@ fi
 
 if ! id "$user" >/dev/null 2>&1; then
   echo "setup: creating the build user $user"
-  useradd --system --user-group --home-dir "/var/lib/$user" --create-home \
+  # No home: every command of a build gets HOME from the worker (builds/sandbox.py).
+  useradd --system --user-group --no-create-home --home-dir /nonexistent \
     --shell /usr/sbin/nologin --comment "Wharf builds" "$user"
 fi
-# Its workspaces hold build credentials while a build runs: nobody else looks in.
-chmod 0700 "$(getent passwd "$user" | cut -d: -f6)"
 
 # 65536 ids after every range already handed out, so no two users share an id.
 touch /etc/subuid /etc/subgid

@@ -79,3 +79,23 @@ def test_a_private_repositorys_tab_is_refused_to_others(alice, who):
     for path in ("/ws/r/alice/vault/builds/", "/ws/r/alice/missing/builds/"):
         closed = async_to_sync(scenario)(path)
         assert closed == {"type": "websocket.close", "code": CLOSE_NOT_FOUND}
+
+
+def test_a_viewer_who_loses_access_hears_no_more(alice):
+    web = make_repo(alice, "web")
+    running = make_build(web, status=Build.Status.CLONING)
+    cookie = session_cookie(UserFactory(username="bob"))
+
+    def make_private_and_change():
+        web.is_private = True
+        web.save(update_fields=["is_private"])
+        set_status(running, "building")
+
+    async def scenario():
+        ws = socket("/ws/r/alice/web/builds/", cookie)
+        assert (await ws.connect(TIMEOUT))[0]
+        assert await ws.receive_json_from(TIMEOUT) == {"type": "ready"}
+        await database_sync_to_async(make_private_and_change)()
+        return await ws.receive_output(TIMEOUT)
+
+    assert async_to_sync(scenario)() == {"type": "websocket.close", "code": CLOSE_NOT_FOUND}

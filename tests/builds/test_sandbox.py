@@ -1,5 +1,6 @@
 """Who a build's commands run as: the unprivileged build user when the worker is root, in a PID
-namespace that dies with the worker; the worker's own user otherwise."""
+namespace that dies with the worker; the worker's own user otherwise. And the workspace: the
+worker never writes into, nor reads through a link in, a directory the build user controls."""
 
 import os
 import pwd
@@ -17,15 +18,15 @@ root_only = pytest.mark.skipif(os.geteuid() != 0, reason="only a root worker dro
 
 @pytest.fixture
 def build_dir(settings):
-    """A layer store of the test's own beside the default one, which the build user reaches."""
+    """A workspace of the test's own beside the default one, which the build user reaches."""
     path = Path(tempfile.mkdtemp(prefix="test-", dir=sandbox.current().root.parent))
     settings.WHARF_BUILD_DIR = path
     yield path
     shutil.rmtree(path, ignore_errors=True)
 
 
-def as_sandbox(box: sandbox.Sandbox, script: str, cwd: Path) -> str:
-    result = subprocess.run(
+def as_sandbox(box: sandbox.Sandbox, script: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
         box.command(["sh", "-c", script]),
         cwd=cwd,
         env={"PATH": "/usr/bin:/bin"},
@@ -33,8 +34,10 @@ def as_sandbox(box: sandbox.Sandbox, script: str, cwd: Path) -> str:
         text=True,
         timeout=30,
     )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+
+
+def owner(path: Path) -> int:
+    return path.lstat().st_uid
 
 
 @root_only
@@ -44,31 +47,73 @@ def test_a_root_worker_builds_as_the_build_user_in_a_pid_namespace(build_dir, se
     assert box.note == "", box.note
     assert (box.uid, box.gid, box.user) == (user.pw_uid, user.pw_gid, user.pw_name)
     assert box.pid_namespace
-    for path in (box.root, box.storage, box.runroot, box.share):
-        assert path.stat().st_uid == user.pw_uid
     scratch = box.scratch(7)
-    assert scratch.stat().st_uid == user.pw_uid and scratch.stat().st_mode & 0o777 == 0o700
-
     # The command sees itself as the build user and as the first process of its namespace.
-    out = as_sandbox(box, "id -u; echo $$; ls /proc | grep -c '^[0-9]'", cwd=scratch)
-    uid, pid, processes = out.split()
+    result = as_sandbox(box, "id -u; echo $$; ls /proc | grep -c '^[0-9]'", cwd=scratch / "src")
+    uid, pid, processes = result.stdout.split()
     assert uid == str(user.pw_uid) and pid == "1" and int(processes) <= 3
 
 
 @root_only
-def test_files_for_the_build_belong_to_the_build_user_and_stay_private(build_dir):
+def test_the_build_user_owns_only_what_its_commands_write(build_dir):
     box = sandbox.current()
     scratch = box.scratch(8)
-    auth = box.write(scratch / "secrets" / "auth.json", '{"auths": {}}')
-    assert auth.stat().st_mode & 0o777 == 0o600
-    assert auth.stat().st_uid == auth.parent.stat().st_uid == box.uid
-    assert as_sandbox(box, f"cat {auth}", cwd=scratch) == '{"auths": {}}'
-    # Another unprivileged user cannot read it.
+    for path in (box.root, box.root / "work", scratch):
+        assert owner(path) == 0 and path.stat().st_mode & 0o022 == 0
+    for name in ("home", "src", "tmp", "out"):
+        assert owner(scratch / name) == box.uid
+    for path in (box.storage, box.runroot, box.share):
+        assert owner(path) == box.uid
+    # It can write its own directories, not the worker's.
+    result = as_sandbox(box, "touch out/x && touch y", cwd=scratch)
+    assert "Permission denied" in result.stderr
+    assert (scratch / "out" / "x").exists() and not (scratch / "y").exists()
+
+
+@root_only
+def test_home_files_are_written_before_any_command_and_readable_to_it(build_dir):
+    box = sandbox.current()
+    files = {".config/containers/registries.conf": "conf\n", ".gitconfig": "git\n"}
+    scratch = box.scratch(11, home_files=files)
+    conf = scratch / "home" / ".config" / "containers" / "registries.conf"
+    assert owner(conf.parent) == owner(conf.parent.parent) == box.uid  # buildah adds siblings
+    read = as_sandbox(box, "cat .config/containers/registries.conf .gitconfig", scratch / "home")
+    assert read.stdout == "conf\ngit\n"
+    assert conf.read_text() == "conf\n" and conf.stat().st_mode & 0o777 == 0o644
+
+
+@root_only
+def test_the_push_credential_is_readable_by_the_build_user_only(build_dir):
+    box = sandbox.current()
+    scratch = box.scratch(9)
+    auth = box.write(scratch / "auth.json", '{"auths": {}}', secret=True)
+    assert auth.stat().st_mode & 0o777 == 0o640 and owner(auth) == 0
+    assert as_sandbox(box, f"cat {auth}", cwd=scratch).stdout == '{"auths": {}}'
     nobody = subprocess.run(
         ["setpriv", "--reuid", "nobody", "--regid", "nogroup", "--clear-groups", "cat", str(auth)],
         capture_output=True,
     )
     assert nobody.returncode != 0
+
+
+@root_only
+def test_links_the_build_user_plants_are_not_followed(build_dir):
+    box = sandbox.current()
+    scratch = box.scratch(10)
+    secret = build_dir / "worker-only"
+    secret.write_text("root's")
+    secret.chmod(0o600)
+    # The build user puts links where the worker reads the image ID and writes credentials.
+    result = as_sandbox(box, f"ln -s {secret} out/image-id", cwd=scratch)
+    assert result.returncode == 0, result.stderr
+    with pytest.raises(OSError):
+        box.read_output(scratch / "out" / "image-id")
+    assert box.read_output(scratch / "out" / "missing") == ""
+    # A file already there (whoever made it) is never written through.
+    os.symlink(secret, scratch / "auth.json")
+    with pytest.raises(FileExistsError):
+        box.write(scratch / "auth.json", "token", secret=True)
+    assert secret.read_text() == "root's"
 
 
 @root_only
@@ -80,6 +125,8 @@ def test_a_missing_build_user_falls_back_to_root_and_says_why(build_dir, setting
     assert "setpriv" not in box.command(["true"])
     # The PID namespace still keeps a killed worker from leaving processes behind.
     assert box.command(["true"])[:1] == ["unshare"]
+    # Root's layers live apart from the build user's.
+    assert box.storage == build_dir / "containers-root" / "storage" and owner(box.storage) == 0
 
 
 @root_only
@@ -90,7 +137,7 @@ def test_build_user_root_keeps_builds_as_root_without_a_note(build_dir, settings
     assert box.root == build_dir
 
 
-def test_an_unprivileged_worker_runs_commands_as_itself(settings, tmp_path):
+def test_an_unprivileged_worker_runs_commands_as_itself(tmp_path):
     box = sandbox._resolve("wharf-build", 65534, str(tmp_path / "b"), str(tmp_path))
     assert box.uid is None and not box.pid_namespace and box.note == ""
     assert box.command(["buildah", "version"]) == ["buildah", "version"]
@@ -104,14 +151,23 @@ def test_the_workspace_is_in_the_data_dir_when_the_build_user_can_reach_it(setti
     try:
         shared.chmod(0o755)
         (shared / "data").mkdir(mode=0o755)
-        (shared / "other").mkdir(mode=0o755)
         assert sandbox._workspace_for(entry, shared / "data") == shared / "data" / "builds"
-        # A root worker's old workspace there is not handed over: its layers belong to root.
-        (shared / "data" / "builds").mkdir(parents=True)
-        assert sandbox._workspace_for(entry, shared / "data").parent == Path(entry.pw_dir)
-        # Nor when a directory on the way is closed to the user (a data dir under /root).
+        # Not when a directory on the way is closed to the user (a data dir under /root).
         shared.chmod(0o700)
-        elsewhere = sandbox._workspace_for(entry, shared / "other")
-        assert elsewhere.parent == Path(entry.pw_dir) and elsewhere.name.startswith("wharf-")
+        elsewhere = sandbox._workspace_for(entry, shared / "data")
+        assert elsewhere.parent == Path("/var/lib/wharf") and elsewhere.name.startswith("builds-")
     finally:
         shutil.rmtree(shared)
+
+
+@root_only
+def test_a_fallback_to_root_is_tried_again_later(build_dir, settings, monkeypatch):
+    settings.WHARF_BUILD_USER = "no-such-builder"
+    calls = []
+    resolve = sandbox._resolve
+    monkeypatch.setattr(sandbox, "_resolve", lambda *key: calls.append(key) or resolve(*key))
+    assert sandbox.current().note and sandbox.current().note
+    assert len(calls) == 1  # kept meanwhile
+    monkeypatch.setattr(sandbox, "RETRY_FALLBACK_SECONDS", 0)
+    sandbox.current()
+    assert len(calls) == 2
