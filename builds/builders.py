@@ -23,15 +23,16 @@ class BuildSpec:
     dockerfile: Path
     build_args: dict[str, str]
     no_cache: bool
-    image: str  # local name of the result, shared by the repository's builds (the cache)
+    image: str  # this build's own local name for its result, untagged after the push
+    cache_name: str  # the repository's local name, shared by its builds: keeps the layer cache
     scratch: Path
 
     @property
     def iidfile(self) -> Path:
         """Where the builder writes the ID of the image this build made.
 
-        Builds of one repository share the local name ``image``; two running at once would each
-        push whichever finished last, so pushes name the image by this ID instead.
+        Two builds of one repository at once both move ``cache_name``; each names its own image
+        by ``image`` first (the builder reports the ID of its first name) and pushes by this ID.
         """
         return self.scratch / "out" / "image-id"
 
@@ -119,6 +120,8 @@ class BuildahBackend:
             str(spec.dockerfile),
             "-t",
             spec.image,
+            "-t",
+            spec.cache_name,
             "--iidfile",
             str(spec.iidfile),
             # With CAP_SYS_CHROOT a RUN step leaves the chroot (chroot into a subdirectory, walk
@@ -143,6 +146,11 @@ class BuildahBackend:
         if registry_is_plain_http():
             args.append("--tls-verify=false")
         return [*args, image_id.removeprefix("sha256:"), f"docker://{target}"]
+
+    def untag_command(self, spec: BuildSpec) -> list[str]:
+        """Drop this build's own name; the image keeps the cache name if no later build took it
+        (and its layers stay as the cache either way)."""
+        return [*self._base(), "rmi", spec.image]
 
 
 class DockerBackend:
@@ -170,6 +178,7 @@ class DockerBackend:
 
     def build_command(self, spec: BuildSpec) -> list[str]:
         args = ["docker", "build", "-f", str(spec.dockerfile), "-t", spec.image]
+        args += ["-t", spec.cache_name]
         args += ["--iidfile", str(spec.iidfile)]
         if spec.no_cache:
             args.append("--no-cache")
@@ -181,6 +190,9 @@ class DockerBackend:
         self, spec: BuildSpec, image_id: str, target: str, digest_file: Path
     ) -> list[str]:
         return ["sh", "-c", 'docker tag "$1" "$2" && docker push "$2"', "push", image_id, target]
+
+    def untag_command(self, spec: BuildSpec) -> list[str]:
+        return ["docker", "rmi", spec.image]
 
 
 def get_backend(sandbox: Sandbox):

@@ -206,21 +206,34 @@ class Run:
             dockerfile=dockerfile,
             build_args=build.build_args,
             no_cache=build.no_cache,
-            # One local name per repository, kept after the push: removing it would also remove
-            # its intermediate images, which are the layer cache of the next build.
-            image=f"localhost/wharf/{build.repository.full_name}:latest",
+            image=f"localhost/wharf/{build.repository.full_name}:build-{build.pk}",
+            # One local name per repository, kept after the push: removing the last name of the
+            # image would also remove its intermediate images, the layer cache of the next build.
+            cache_name=f"localhost/wharf/{build.repository.full_name}:latest",
             scratch=workdir,
         )
         backend.login_file(spec, tokens.BUILD_USERNAME, self.credential)
         env = backend.env(spec)
         _set_status(build, Build.Status.BUILDING)
-        self.run(
-            backend.build_command(spec),
-            "the build failed",
-            sandboxed=backend.sandboxed,
-            env=env,
-            cwd=str(context),
-        )
+        try:
+            self.run(
+                backend.build_command(spec),
+                "the build failed",
+                sandboxed=backend.sandboxed,
+                env=env,
+                cwd=str(context),
+            )
+            return self._push(spec, env, workdir)
+        finally:
+            untag = backend.untag_command(spec)
+            untag = self.sandbox.command(untag) if backend.sandboxed else untag
+            try:  # quietly: after a failed build there is no such name
+                subprocess.run(untag, env=env, capture_output=True, timeout=120)
+            except (OSError, subprocess.TimeoutExpired):
+                log.warning("build %s: could not untag %s", build.pk, spec.image)
+
+    def _push(self, spec: BuildSpec, env: dict, workdir: Path) -> str:
+        build, backend = self.build, self.backend
         image_id = self.sandbox.read_output(spec.iidfile)
         if not image_id:
             raise Failed("the builder reported no image ID")

@@ -168,7 +168,8 @@ CACHES = {
 
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        # channels_redis's layer, waiting in turns shorter than redis-py's read timeout.
+        "BACKEND": "hub.channel_layer.RedisChannelLayer",
         # A fast build sends many batches; a viewer that falls behind loses events past the
         # capacity (the consumer then refills from the database, which holds every line).
         "CONFIG": {"hosts": [REDIS_URL], "prefix": "wharf:channels", "capacity": 1000},

@@ -17,7 +17,8 @@ def spec(tmp_path) -> BuildSpec:
         dockerfile=tmp_path / "src" / "Dockerfile",
         build_args={"A": "1"},
         no_cache=True,
-        image="localhost/wharf/alice/app:latest",
+        image="localhost/wharf/alice/app:build-7",
+        cache_name="localhost/wharf/alice/app:latest",
         scratch=tmp_path,
     )
 
@@ -30,8 +31,10 @@ def test_a_push_names_the_image_this_build_made_not_the_shared_local_name(spec, 
     made = made or DockerBackend()
     build = made.build_command(spec)
     assert build[build.index("--iidfile") + 1] == str(spec.scratch / "out" / "image-id")
+    # The build's own name comes first: builders report the ID of the first name.
+    assert build.index(spec.image) < build.index(spec.cache_name)
     push = made.push_command(spec, IMAGE_ID, "hub:8000/alice/app:v1", spec.scratch / "d")
-    assert spec.image not in push
+    assert spec.image not in push and spec.cache_name not in push
     assert any("ab" * 32 in arg for arg in push)
 
 

@@ -26,6 +26,7 @@ case "$command" in
     buildah $store push --tls-verify=false --authfile "$DOCKER_CONFIG/config.json" \
       --digestfile "$WHARF_TEST_DOCKER/digest" "$1" "docker://$1"
     echo "${1##*:}: digest: $(cat "$WHARF_TEST_DOCKER/digest") size: 528" ;;
+  rmi) exec buildah $store rmi "$@" ;;
   *) echo "stand-in docker: no $command" >&2; exit 2 ;;
 esac
 """
@@ -60,3 +61,4 @@ def test_the_docker_backend_builds_pushes_and_records_the_digest(
     )
     assert calls[2] == f"docker push {host}/builder/app:latest"
     assert calls[4] == f"docker push {host}/builder/app:v2"
+    assert calls[5] == f"docker rmi localhost/wharf/builder/app:build-{build.pk}"

@@ -99,3 +99,24 @@ def test_a_viewer_who_loses_access_hears_no_more(alice):
         return await ws.receive_output(TIMEOUT)
 
     assert async_to_sync(scenario)() == {"type": "websocket.close", "code": CLOSE_NOT_FOUND}
+
+
+def test_a_quiet_socket_stays_open_past_the_redis_client_timeout(alice):
+    """redis-py 8 gives up on a read after 5 s unless told otherwise; the channel layer's
+    blocking wait for messages lasts 5 s too, so quiet sockets died every 5 s."""
+    web = make_repo(alice, "web")
+    running = make_build(web, status=Build.Status.CLONING)
+
+    async def scenario():
+        ws = socket("/ws/r/alice/web/builds/")
+        assert (await ws.connect(TIMEOUT))[0]
+        assert await ws.receive_json_from(TIMEOUT) == {"type": "ready"}
+        quiet = await ws.receive_nothing(7)
+        await database_sync_to_async(set_status)(running, "building")
+        changed = await ws.receive_json_from(TIMEOUT)
+        await ws.disconnect(timeout=TIMEOUT)
+        return quiet, changed
+
+    quiet, changed = async_to_sync(scenario)()
+    assert quiet
+    assert changed == {"type": "changed", "build": running.pk, "status": "building"}

@@ -189,7 +189,8 @@ def test_builds_of_one_repository_at_once_push_their_own_images(hub, repo, sourc
         assert build.status == "success", log_text(build)
         tag = Tag.objects.get(repository=repo, name=build.source_ref)
         assert tag.manifest.digest == build.digest
-        assert f"BRANCH={build.source_ref}" in tag_platforms(tag=tag)[0].config["Env"]
+        env = tag_platforms(tag=tag)[0].config["Env"]
+        assert f"BRANCH={build.source_ref}" in env, "\n\n".join(map(log_text, builds))
 
 
 def test_a_local_source_the_build_user_cannot_read_says_so(hub, repo, sources):
