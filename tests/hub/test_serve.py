@@ -56,6 +56,7 @@ def alive(pid: int) -> bool:
 @pytest.fixture
 def served():
     data_dir = Path(tempfile.mkdtemp(prefix="wharf-serve-"))
+    data_dir.chmod(0o755)  # passable by the build user: the build workspace stays inside
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
     env.update(
@@ -113,6 +114,7 @@ def test_serve_runs_web_worker_and_private_redis(served):
     output = Path(log.name).read_text()
     assert f"Wharf is running at http://localhost:{url.rsplit(':', 1)[1]}/" in output
     assert "manage.py createsuperuser" in output
+    assert f"  builds: {data_dir / 'builds'}  (as " in output
     assert "wharf-worker@" in output and "ready." in output
     # A fresh hub has its official base image, anonymous pull by short name included.
     status, tags = get(url + "/v2/busybox/tags/list")

@@ -98,6 +98,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"\nWharf is running at {settings.WHARF_URL}/\n")
             + f"  data:   {settings.DATA_DIR}\n"
+            + f"  builds: {_builds_line()}\n"
             + f"  health: {settings.WHARF_URL}/healthz\n"
             + "  admin:  .venv/bin/python manage.py createsuperuser   (makes a staff account)\n"
             + "  others: set WHARF_URL=http://<this host>:<port> so teammates' browsers and\n"
@@ -106,3 +107,15 @@ class Command(BaseCommand):
         )
         self.stdout.flush()
         sys.exit(supervisor.run())
+
+
+def _builds_line() -> str:
+    """Where builds keep their files and as whom they run (the worker decides the same way)."""
+    from builds import sandbox
+
+    try:
+        box = sandbox.current()
+    except OSError as exc:
+        return f"cannot prepare the build workspace: {exc}"
+    line = f"{box.root}  (as {box.user})"
+    return f"{line}\n          {box.note}" if box.note else line
