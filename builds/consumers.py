@@ -7,6 +7,7 @@ not. Should the channel layer drop a batch anyway (a full channel), the gap is n
 seq and filled from the database, which is the record; the channel layer only notifies.
 """
 
+import time
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -20,6 +21,7 @@ from builds.models import Build, BuildLogLine
 CLOSE_NOT_FOUND = 4404
 CLOSE_FINISHED = 1000
 REPLAY_CHUNK = 500
+RECHECK_SECONDS = 30
 
 
 @database_sync_to_async
@@ -61,6 +63,7 @@ class BuildLogConsumer(AsyncJsonWebsocketConsumer):
     last_seq: int = 0
     progress: tuple[int, int] = (0, 0)  # (step, steps) as last sent
     done: bool = False
+    checked_at: float = 0.0  # when access was last asked (time.monotonic())
 
     async def connect(self):
         self.build_id = int(self.scope["url_route"]["kwargs"]["build_id"])
@@ -70,6 +73,7 @@ class BuildLogConsumer(AsyncJsonWebsocketConsumer):
             self.done = True
             await self.close(CLOSE_NOT_FOUND)
             return
+        self.checked_at = time.monotonic()
         self.group = group_name(self.build_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         self.last_seq = _after(self.scope.get("query_string", b""))
@@ -93,8 +97,20 @@ class BuildLogConsumer(AsyncJsonWebsocketConsumer):
 
     # --- events from the group (builds/logs.py) ---
 
+    async def _still_visible(self, *, force: bool = False) -> bool:
+        """Access is asked again on every status change and every half minute of lines: a
+        repository made private, or a viewer who lost access, hears no more."""
+        now = time.monotonic()
+        if not force and now - self.checked_at < RECHECK_SECONDS:
+            return True
+        self.checked_at = now
+        if await _visible_build(self.scope.get("user"), self.build_id) is not None:
+            return True
+        await self._finish(CLOSE_NOT_FOUND)
+        return False
+
     async def build_lines(self, event):
-        if self.done:
+        if self.done or not await self._still_visible():
             return
         lines = [line for line in event["lines"] if line["seq"] > self.last_seq]
         if not lines:
@@ -108,7 +124,7 @@ class BuildLogConsumer(AsyncJsonWebsocketConsumer):
         await self._send_lines(lines, event["step"], event["steps"])
 
     async def build_status(self, event):
-        if self.done:
+        if self.done or not await self._still_visible(force=True):
             return
         if event["status"] in Build.FINAL:
             # Every line is stored before the final status is published; send any not yet sent.

@@ -351,3 +351,24 @@ def test_a_missing_build_is_refused_like_a_private_one(alice):
         return await receive_until_closed(ws)
 
     assert async_to_sync(scenario)() == ([], CLOSE_NOT_FOUND)
+
+
+def test_a_viewer_who_loses_access_is_cut_off(alice):
+    web = make_repo(alice, "web")
+    build = make_build(web, status=Build.Status.BUILDING)
+    cookie = session_cookie(UserFactory(username="bob"))
+
+    def make_private_and_go_on():
+        web.is_private = True
+        web.save(update_fields=["is_private"])
+        Build.objects.filter(pk=build.pk).update(status="pushing")
+        publish_status(Build.objects.get(pk=build.pk))
+
+    async def scenario():
+        ws = socket(build.pk, cookie=cookie)
+        assert (await ws.connect(TIMEOUT))[0]
+        assert (await ws.receive_json_from(TIMEOUT))["status"] == "building"
+        await database_sync_to_async(make_private_and_go_on)()
+        return await receive_until_closed(ws)
+
+    assert async_to_sync(scenario)() == ([], CLOSE_NOT_FOUND)
