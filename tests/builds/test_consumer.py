@@ -68,7 +68,8 @@ def session_cookie(user) -> bytes:
     return f"{name}={client.cookies[name].value}".encode()
 
 
-def socket(build_id: int, after: int = 0, cookie: bytes = b"") -> WebsocketCommunicator:
+def connect_to(path: str, cookie: bytes = b"") -> WebsocketCommunicator:
+    """A websocket client on ``path`` of the real ASGI app, signed in when given a cookie."""
     # Imported here, not at collection: the app's static files middleware indexes STATIC_ROOT
     # when it is made, and the session's collectstatic has not run yet at collection.
     from hub.asgi import application
@@ -77,9 +78,11 @@ def socket(build_id: int, after: int = 0, cookie: bytes = b"") -> WebsocketCommu
     headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
     if cookie:
         headers.append((b"cookie", cookie))
-    return WebsocketCommunicator(
-        application, f"/ws/builds/{build_id}/?after={after}", headers=headers
-    )
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+def socket(build_id: int, after: int = 0, cookie: bytes = b"") -> WebsocketCommunicator:
+    return connect_to(f"/ws/builds/{build_id}/?after={after}", cookie)
 
 
 async def receive_until_closed(ws: WebsocketCommunicator) -> tuple[list[dict], int]:

@@ -3,13 +3,18 @@
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 
 from builds.consumers import CLOSE_NOT_FOUND
 from builds.logs import publish_status
 from builds.models import Build
 from builds.services import build_create
-from tests.builds.test_consumer import TIMEOUT, channel_layer, make_build, session_cookie  # noqa: F401
+from tests.builds.test_consumer import (  # noqa: F401  (channel_layer: autouse fixture)
+    TIMEOUT,
+    channel_layer,
+    connect_to,
+    make_build,
+    session_cookie,
+)
 from tests.factories import UserFactory
 from tests.hub.conftest import make_repo
 
@@ -19,15 +24,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def alice():
     return UserFactory(username="alice")
-
-
-def socket(path: str, cookie: bytes = b"") -> WebsocketCommunicator:
-    from hub.asgi import application
-
-    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
-    if cookie:
-        headers.append((b"cookie", cookie))
-    return WebsocketCommunicator(application, path, headers=headers)
 
 
 def set_status(build: Build, status: str) -> None:
@@ -45,7 +41,7 @@ def test_the_tab_hears_of_its_repositorys_builds_only(alice, settings):
     cookie = session_cookie(alice)
 
     async def scenario():
-        ws = socket("/ws/r/alice/vault/builds/", cookie)
+        ws = connect_to("/ws/r/alice/vault/builds/", cookie)
         assert (await ws.connect(TIMEOUT))[0]
         ready = await ws.receive_json_from(TIMEOUT)
         await database_sync_to_async(set_status)(elsewhere, "building")  # not this repository's
@@ -72,7 +68,7 @@ def test_a_private_repositorys_tab_is_refused_to_others(alice, who):
     cookie = session_cookie(UserFactory(username="bob")) if who == "bob" else b""
 
     async def scenario(path):
-        ws = socket(path, cookie)
+        ws = connect_to(path, cookie)
         assert (await ws.connect(TIMEOUT))[0]
         return await ws.receive_output(TIMEOUT)
 
@@ -92,7 +88,7 @@ def test_a_viewer_who_loses_access_hears_no_more(alice):
         set_status(running, "building")
 
     async def scenario():
-        ws = socket("/ws/r/alice/web/builds/", cookie)
+        ws = connect_to("/ws/r/alice/web/builds/", cookie)
         assert (await ws.connect(TIMEOUT))[0]
         assert await ws.receive_json_from(TIMEOUT) == {"type": "ready"}
         await database_sync_to_async(make_private_and_change)()
@@ -108,7 +104,7 @@ def test_a_quiet_socket_stays_open_past_the_redis_client_timeout(alice):
     running = make_build(web, status=Build.Status.CLONING)
 
     async def scenario():
-        ws = socket("/ws/r/alice/web/builds/")
+        ws = connect_to("/ws/r/alice/web/builds/")
         assert (await ws.connect(TIMEOUT))[0]
         assert await ws.receive_json_from(TIMEOUT) == {"type": "ready"}
         quiet = await ws.receive_nothing(7)
