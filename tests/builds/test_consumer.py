@@ -86,11 +86,16 @@ def socket(build_id: int, after: int = 0, cookie: bytes = b"") -> WebsocketCommu
 
 
 async def receive_until_closed(ws: WebsocketCommunicator) -> tuple[list[dict], int]:
-    """Every message up to the server's close, and the close code."""
+    """Every message up to the server's close, and the close code.
+
+    Then the client hangs up too, as a browser does: a consumer left running when the test's
+    event loop ends is cancelled inside the channel layer's Redis read, which can hang the run.
+    """
     messages = []
     while True:
         output = await ws.receive_output(TIMEOUT)
         if output["type"] == "websocket.close":
+            await ws.disconnect(code=output.get("code", 1000), timeout=TIMEOUT)
             return messages, output.get("code", 1000)
         messages.append(json.loads(output["text"]))
 

@@ -13,6 +13,7 @@ from tests.builds.test_consumer import (  # noqa: F401  (channel_layer: autouse 
     channel_layer,
     connect_to,
     make_build,
+    receive_until_closed,
     session_cookie,
 )
 from tests.factories import UserFactory
@@ -70,11 +71,10 @@ def test_a_private_repositorys_tab_is_refused_to_others(alice, who):
     async def scenario(path):
         ws = connect_to(path, cookie)
         assert (await ws.connect(TIMEOUT))[0]
-        return await ws.receive_output(TIMEOUT)
+        return await receive_until_closed(ws)
 
     for path in ("/ws/r/alice/vault/builds/", "/ws/r/alice/missing/builds/"):
-        closed = async_to_sync(scenario)(path)
-        assert closed == {"type": "websocket.close", "code": CLOSE_NOT_FOUND}
+        assert async_to_sync(scenario)(path) == ([], CLOSE_NOT_FOUND)
 
 
 def test_a_viewer_who_loses_access_hears_no_more(alice):
@@ -92,9 +92,9 @@ def test_a_viewer_who_loses_access_hears_no_more(alice):
         assert (await ws.connect(TIMEOUT))[0]
         assert await ws.receive_json_from(TIMEOUT) == {"type": "ready"}
         await database_sync_to_async(make_private_and_change)()
-        return await ws.receive_output(TIMEOUT)
+        return await receive_until_closed(ws)
 
-    assert async_to_sync(scenario)() == {"type": "websocket.close", "code": CLOSE_NOT_FOUND}
+    assert async_to_sync(scenario)() == ([], CLOSE_NOT_FOUND)
 
 
 def test_a_quiet_socket_stays_open_past_the_redis_client_timeout(alice):
