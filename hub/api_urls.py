@@ -1,7 +1,7 @@
 """The REST API under /api/ (DRF). The registry protocol lives under /v2/, not here."""
 
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 import hub.api.schema  # noqa: F401  (registers the OpenAPI descriptions of our credentials)
 from accounts.api import CurrentUserApi, LoginApi
@@ -27,7 +27,9 @@ RULE = rf"{REPO}/build-rules/(?P<rule_id>[0-9]{{1,18}})"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # The split view serves Swagger UI's start-up script as a file (docs/?script=), not inline,
+    # so the docs work under the pages' Content-Security-Policy (script-src 'self').
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     # Docker Hub's path, without the trailing slash.
     path("v2/users/login", LoginApi.as_view(), name="login"),
     path("v2/user/", CurrentUserApi.as_view(), name="current-user"),

@@ -91,6 +91,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything that may answer early (CSRF failures, whitenoise), so all pages get it.
+    "hub.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -315,6 +317,34 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "hub.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# --- Content-Security-Policy: hub/middleware.py puts it on every HTML response ---
+# Everything from this hub, nothing inline: no <script> blocks, no on*= handlers, no style=
+# attributes or <style> blocks (pages load static/js/*.js and static/css/wharf.css). 'self' in
+# connect-src also covers the pages' websockets to /ws/: CSP3 lets 'self' match ws: from an
+# http: page and wss: from an https: one on the same host and port, so none is listed.
+# data: images: the icons Swagger UI's stylesheet embeds (/api/docs/). https: images: the badges
+# and screenshots a repository's README links, as on Docker Hub (an image runs no code; the
+# viewer's browser fetches it from that host).
+WHARF_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "https:"],
+    "connect-src": ["'self'"],
+    "font-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Replaces style-src on pages of DRF's browsable API only (an /api/ endpoint opened in a
+# browser, see hub/middleware.py): DRF lays them out with style="..." attributes and a <style>
+# block of code colours. Scripts stay barred there too, and those pages show only escaped JSON.
+WHARF_CSP_BROWSABLE_API = {"style-src": ["'self'", "'unsafe-inline'"]}
+# Swagger UI at /api/docs/ would load a badge from validator.swagger.io on every visit, telling
+# it the schema's URL: off.
+SPECTACULAR_SETTINGS["SWAGGER_UI_SETTINGS"] = {"validatorUrl": None}
 
 LOGGING = {
     "version": 1,

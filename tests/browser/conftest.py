@@ -6,6 +6,7 @@ Playwright never downloads a browser here: it launches /usr/bin/chromium, which 
 
 import os
 import re
+import uuid
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,59 @@ def shot(request, page):
         return path
 
     return take
+
+
+# Records what the Content-Security-Policy blocks: the securitypolicyviolation events a document
+# fires. An init script, so it listens before any of the page's own scripts or styles load.
+RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push({
+    directive: event.effectiveDirective, blocked: event.blockedURI,
+    source: event.sourceFile, line: event.lineNumber, sample: event.sample,
+  });
+});
+"""
+
+
+class CspWatch:
+    """What a page's Content-Security-Policy refused, and the page's uncaught script errors.
+
+    ``problems()`` reads the current document's events (they go when the page does, so ask
+    before navigating on), plus every console error about the policy and every uncaught error
+    since the last call.
+    """
+
+    def __init__(self, page):
+        self.page = page
+        self.console: list[str] = []
+        self.errors: list[str] = []
+        page.add_init_script(RECORD_CSP_VIOLATIONS)
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.errors.append(f"{page.url}: {error}"))
+
+    def _on_console(self, message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.console.append(f"{self.page.url}: {message.text}")
+
+    def problems(self) -> list:
+        events = self.page.evaluate("() => window.__cspViolations || []")
+        found = [*events, *self.console, *self.errors]
+        self.console.clear()
+        self.errors.clear()
+        return found
+
+
+@pytest.fixture
+def csp_watch(page):
+    return CspWatch(page)
+
+
+@pytest.fixture(autouse=True)
+def channel_layer(settings):
+    """Redis groups of this test's own: builds of other test runs share ids, not groups."""
+    from django.conf import settings as django_settings
+
+    layer = {**django_settings.CHANNEL_LAYERS["default"]}
+    layer["CONFIG"] = {**layer["CONFIG"], "prefix": f"wharf-test:{uuid.uuid4().hex[:12]}"}
+    settings.CHANNEL_LAYERS = {"default": layer}

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import AccessToken, User
-from tests.factories import PASSWORD as USER_PASSWORD
+from tests.browser.support import sign_in
 from tests.factories import make_token
 
 pytestmark = pytest.mark.browser
@@ -69,14 +69,6 @@ def test_sign_up_log_out_log_in_and_create_a_token(page, shot):
 
     page.reload()
     expect(page.locator("#new-token")).to_have_count(0)  # shown once only
-
-
-def sign_in(page, user):
-    page.goto("/login/")
-    page.get_by_label("Username or email").fill(user.username)
-    page.get_by_label("Password").fill(USER_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator(".usermenu .username")).to_have_text(user.username)
 
 
 def test_token_revoked_in_the_browser_stops_working(page, shot, user):

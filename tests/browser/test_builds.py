@@ -2,10 +2,8 @@
 
 import re
 import threading
-import uuid
 
 import pytest
-from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -14,17 +12,10 @@ from builds.logs import LogWriter, publish_status
 from builds.models import Build, BuildRule
 from builds.services import build_settings_for, rule_create
 from hub.services import repository_create
-from tests.factories import PASSWORD, UserFactory
+from tests.browser.support import sign_in
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def channel_layer(settings):
-    """Redis groups of this test's own: builds of other test runs share ids, not groups."""
-    layer = {**django_settings.CHANNEL_LAYERS["default"]}
-    layer["CONFIG"] = {**layer["CONFIG"], "prefix": f"wharf-test:{uuid.uuid4().hex[:12]}"}
-    settings.CHANNEL_LAYERS = {"default": layer}
 
 
 @pytest.fixture
@@ -73,14 +64,6 @@ def finish(build_id: int) -> None:
         status="success", digest="sha256:" + "c0" * 32, finished_at=timezone.now(), step=3
     )
     publish_status(Build.objects.get(pk=build_id))
-
-
-def sign_in(page, user):
-    page.goto("/login/")
-    page.get_by_label("Username or email").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator(".usermenu .username")).to_have_text(user.username)
 
 
 def test_log_lines_appear_live_and_the_badge_turns_success(page, shot, alice, running_build):

@@ -7,7 +7,8 @@ from playwright.sync_api import expect
 
 from hub.models import Repository, Tag
 from tests.browser.conftest import ARTIFACTS
-from tests.factories import PASSWORD, UserFactory
+from tests.browser.support import sign_in
+from tests.factories import UserFactory
 from tests.hub.conftest import push_image, push_multi_arch
 
 pytestmark = pytest.mark.browser
@@ -26,14 +27,6 @@ def hub_data(transactional_db):
     )
     Repository.objects.filter(name="app-legacy").update(description="The old app")
     return alice, bob
-
-
-def sign_in(page, user):
-    page.goto("/login/")
-    page.get_by_label("Username or email").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator(".usermenu .username")).to_have_text(user.username)
 
 
 def test_search_with_filters_open_star_and_copy_the_pull_command(page, shot, hub_data):
