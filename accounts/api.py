@@ -15,7 +15,12 @@ from rest_framework.views import APIView
 from accounts.authentication import api_token_issue
 from accounts.models import AccessToken
 from accounts.permissions import TokenScopeAllows
-from accounts.ratelimit import login_failure_record, login_failures_clear, login_lockout
+from accounts.ratelimit import (
+    RateLimitUnavailable,
+    login_failure_record,
+    login_failures_clear,
+    login_lockout,
+)
 from accounts.selectors import user_get_by_login
 from hub.api.schema import VALIDATION
 from hub.api.serializers import ErrorSerializer
@@ -59,14 +64,27 @@ class LoginApi(APIView):
             400: VALIDATION,
             401: OpenApiResponse(ErrorSerializer, description=BAD_CREDENTIALS),
             429: OpenApiResponse(ErrorSerializer, description="Too many failed attempts."),
+            503: OpenApiResponse(ErrorSerializer, description=RateLimitUnavailable.message),
         },
         auth=[],
     )
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        login = serializer.validated_data["username"]
-        password = serializer.validated_data["password"]
+        try:
+            return self._sign_in(
+                request,
+                serializer.validated_data["username"],
+                serializer.validated_data["password"],
+            )
+        except RateLimitUnavailable as exc:
+            return Response(
+                {"detail": str(exc)},
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": str(exc.retry_after)},
+            )
+
+    def _sign_in(self, request, login: str, password: str) -> Response:
         address = request.META.get("REMOTE_ADDR", "")
         account = user_get_by_login(login=login)
         # Counted against the account however it was named, like the sign-in form does.

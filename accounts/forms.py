@@ -5,7 +5,12 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import AccessToken, User
 from accounts.names import HELP_TEXT, validate_username
-from accounts.ratelimit import login_failure_record, login_failures_clear, login_lockout
+from accounts.ratelimit import (
+    RateLimitUnavailable,
+    login_failure_record,
+    login_failures_clear,
+    login_lockout,
+)
 from accounts.selectors import user_get_by_login
 
 
@@ -84,6 +89,16 @@ class LoginForm(AuthenticationForm):
         password = self.cleaned_data.get("password")
         if not login or not password:
             return self.cleaned_data
+        try:
+            self._sign_in(login, password)
+        except RateLimitUnavailable as exc:
+            self.user_cache = None
+            # The view answers 503 for this code (accounts.views.LoginView).
+            raise ValidationError(str(exc), code="unavailable") from None
+        self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
+
+    def _sign_in(self, login: str, password: str) -> None:
         address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
         account = user_get_by_login(login=login)
         # Count failures against the account, however it was named (username or email), so
@@ -102,8 +117,6 @@ class LoginForm(AuthenticationForm):
             login_failure_record(login=username, address=address)
             raise self.get_invalid_login_error()
         login_failures_clear(login=username, address=address)
-        self.confirm_login_allowed(self.user_cache)
-        return self.cleaned_data
 
 
 class AccessTokenForm(forms.Form):

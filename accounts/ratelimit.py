@@ -4,14 +4,47 @@ A fixed window: the first failure starts a window of WHARF_LOGIN_LOCKOUT_SECONDS
 WHARF_LOGIN_MAX_FAILURES failures sit in it, sign-in for that name from that address is refused
 until the window ends. Keyed by name *and* address so an attacker elsewhere cannot lock a person
 out of their own account.
+
+Without Redis nothing can be counted, so sign-in is refused (RateLimitUnavailable, a 503 on
+every surface), never let through unlimited.
 """
 
+import functools
 import hashlib
+import logging
 from dataclasses import dataclass
 
+import redis
 from django.conf import settings
 
 from hub.redisconn import get_redis, key
+
+logger = logging.getLogger(__name__)
+
+
+class RateLimitUnavailable(Exception):
+    """Redis did not answer (down, or hanging past the client's timeout)."""
+
+    message = (
+        "Sign-in is unavailable for a moment: Wharf cannot reach its rate-limit store (Redis). "
+        "Try again shortly."
+    )
+    retry_after = 30  # seconds: what 503 answers suggest in Retry-After
+
+    def __init__(self):
+        super().__init__(self.message)
+
+
+def _needs_redis(function):
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except redis.RedisError as exc:
+            logger.error("Sign-in refused: the rate-limit store (Redis) failed: %s", exc)
+            raise RateLimitUnavailable() from exc
+
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -25,6 +58,7 @@ def _key(login: str, address: str) -> str:
     return key("login-failures", digest)
 
 
+@_needs_redis
 def login_lockout(*, login: str, address: str) -> Lockout:
     client = get_redis()
     k = _key(login, address)
@@ -34,6 +68,7 @@ def login_lockout(*, login: str, address: str) -> Lockout:
     return Lockout(True, max(client.ttl(k), 1))
 
 
+@_needs_redis
 def login_failure_record(*, login: str, address: str) -> None:
     client = get_redis()
     k = _key(login, address)
@@ -45,5 +80,6 @@ def login_failure_record(*, login: str, address: str) -> None:
     pipe.execute()
 
 
+@_needs_redis
 def login_failures_clear(*, login: str, address: str) -> None:
     get_redis().delete(_key(login, address))

@@ -6,6 +6,7 @@ from django.contrib.auth import REDIRECT_FIELD_NAME, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import AccessTokenForm, LoginForm, SignUpForm
 from accounts.models import AccessToken, User
-from accounts.ratelimit import login_failures_clear
+from accounts.ratelimit import RateLimitUnavailable, login_failures_clear
 from accounts.selectors import access_token_list
 from accounts.services import access_token_create, access_token_revoke, user_create
 from hub.selectors import user_repositories, user_starred
@@ -39,6 +40,13 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.has_error(NON_FIELD_ERRORS, code="unavailable"):  # Redis is away: not your fault
+            response.status_code = 503
+            response["Retry-After"] = str(RateLimitUnavailable.retry_after)
+        return response
 
 
 def admin_login(request, extra_context=None):
@@ -119,7 +127,10 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         # The lockout message tells people to reset their password; once they have, let them
         # sign in from here straight away instead of waiting out the window.
         address = self.request.META.get("REMOTE_ADDR", "")
-        login_failures_clear(login=form.user.username, address=address)
+        try:
+            login_failures_clear(login=form.user.username, address=address)
+        except RateLimitUnavailable:
+            pass  # the new password is set; only the shortcut past the lockout is lost
         messages.success(self.request, "Your password has been set. You can sign in now.")
         return response
 

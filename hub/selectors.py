@@ -171,7 +171,7 @@ def _platform(manifest: Manifest, os_: str = "", arch: str = "", variant: str = 
     if config_desc.get("mediaType") in mediatypes.IMAGE_CONFIG_TYPES:
         try:
             config = json.loads(get_store().read(config_desc["digest"]))
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, RecursionError):  # a config nested too deep
             config = {}
     history = config.get("history", []) if isinstance(config, dict) else []
     # Pair history entries with layers: empty_layer entries made no layer (ENV, CMD, EXPOSE…).

@@ -12,13 +12,14 @@ from drf_spectacular.utils import (
     extend_schema_serializer,
 )
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from builds import services, triggers
 from builds.models import BuildSettings, SourceType
+from hub.api.parsers import JSONParser
 from hub.api.schema import VALIDATION
 from hub.api.serializers import ErrorSerializer
 

@@ -14,11 +14,16 @@ import jwt
 from django.contrib.auth import authenticate as django_authenticate
 
 from accounts.models import AccessToken, User
-from accounts.ratelimit import login_failure_record, login_failures_clear, login_lockout
+from accounts.ratelimit import (
+    RateLimitUnavailable,
+    login_failure_record,
+    login_failures_clear,
+    login_lockout,
+)
 from accounts.services import access_token_authenticate
 from hub.models import LIBRARY, Repository
 from hub.registry import names, tokens
-from hub.registry.errors import Denied, NameUnknown, TooManyRequests, Unauthorized
+from hub.registry.errors import Denied, NameUnknown, TooManyRequests, Unauthorized, Unavailable
 
 ALL = frozenset(tokens.ALL_ACTIONS)
 TOKEN_SCOPE_ACTIONS = {
@@ -89,22 +94,25 @@ def credentials_check(request, username: str, secret: str) -> tuple[User, Access
     """(user, access token or None) for HTTP Basic credentials: a password or an access token.
 
     Failures count towards the same lockout as the sign-in form, so the registry is no back door
-    for guessing passwords.
+    for guessing passwords; without Redis to count them, no credentials are checked (503).
     """
     address = request.META.get("REMOTE_ADDR", "")
-    if login_lockout(login=username, address=address).locked:
-        raise TooManyRequests("too many failed logins; try again later")
-    if secret.startswith(AccessToken.PREFIX):
-        token = access_token_authenticate(raw=secret)
-        if token is not None and token.user.username == username:
-            login_failures_clear(login=username, address=address)
-            return token.user, token
-    else:
-        user = django_authenticate(request, username=username, password=secret)
-        if user is not None:
-            login_failures_clear(login=username, address=address)
-            return user, None
-    login_failure_record(login=username, address=address)
+    try:
+        if login_lockout(login=username, address=address).locked:
+            raise TooManyRequests("too many failed logins; try again later")
+        if secret.startswith(AccessToken.PREFIX):
+            token = access_token_authenticate(raw=secret)
+            if token is not None and token.user.username == username:
+                login_failures_clear(login=username, address=address)
+                return token.user, token
+        else:
+            user = django_authenticate(request, username=username, password=secret)
+            if user is not None:
+                login_failures_clear(login=username, address=address)
+                return user, None
+        login_failure_record(login=username, address=address)
+    except RateLimitUnavailable as exc:
+        raise Unavailable(str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
     raise Unauthorized("incorrect username, password or access token", headers=challenge())
 
 

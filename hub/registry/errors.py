@@ -55,6 +55,10 @@ PaginationNumberInvalid = _error(
 )
 # Not a spec code, but the 416 the spec prescribes for an out-of-order chunk.
 RangeInvalid = _error("BLOB_UPLOAD_INVALID", 416, "requested range not satisfiable")
+# A body past the limit on a registry endpoint that takes none (see hub.registry.streaming).
+RequestTooLarge = _error("SIZE_INVALID", 413, "request body too large")
+# distribution's code for a 503; here: Redis, where sign-in failures are counted, is away.
+Unavailable = _error("UNAVAILABLE", 503, "service unavailable")
 
 ALL_CODES = [
     BlobUnknown,

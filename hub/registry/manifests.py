@@ -23,8 +23,42 @@ from hub.registry.errors import (
 from hub.registry.names import TAG_RE
 from hub.registry.storage import get_store
 
+# Docker's registry (distribution) takes manifests of up to 4 MiB, and clients expect no more.
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 MAX_CONFIG_BYTES = 8 * 1024 * 1024
+# Real manifests nest five levels deep at most. A fixed cap, not json's own recursion limit,
+# which hits sooner the deeper the caller's stack is: what a push took, every page must parse.
+MAX_NESTING = 64
+
+
+def manifest_too_large() -> ManifestInvalid:
+    # MANIFEST_INVALID, as distribution answers a manifest past its cap.
+    return ManifestInvalid(
+        f"manifest too large: Wharf accepts manifests of up to {MAX_MANIFEST_BYTES >> 20} MiB",
+        detail={"limit": MAX_MANIFEST_BYTES},
+    )
+
+
+def _too_deep() -> ManifestInvalid:
+    return ManifestInvalid(
+        f"manifest nests arrays and objects more than {MAX_NESTING} levels deep",
+        detail={"limit": MAX_NESTING},
+    )
+
+
+def _nests_too_deep(doc) -> bool:
+    """True when arrays and objects in ``doc`` nest more than MAX_NESTING levels."""
+    level = [doc] if isinstance(doc, (dict, list)) else []
+    for _ in range(MAX_NESTING):
+        level = [
+            child
+            for node in level
+            for child in (node.values() if isinstance(node, dict) else node)
+            if isinstance(child, (dict, list))
+        ]
+        if not level:
+            return False
+    return True
 
 
 def is_digest(reference: str) -> bool:
@@ -53,11 +87,15 @@ def _descriptor(value, where: str) -> dict:
 
 def parse(content: bytes, content_type: str) -> Parsed:
     if len(content) > MAX_MANIFEST_BYTES:
-        raise ManifestInvalid("manifest is larger than 4 MiB")
+        raise manifest_too_large()
     try:
         doc = json.loads(content)
+    except RecursionError:  # deeper than json can go at all
+        raise _too_deep() from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise ManifestInvalid(f"manifest is not valid JSON: {exc}") from None
+    if _nests_too_deep(doc):
+        raise _too_deep()
     if not isinstance(doc, dict):
         raise ManifestInvalid("manifest must be a JSON object")
     declared = doc.get("mediaType")
@@ -99,7 +137,7 @@ def _platform_from_config(config: dict, blob: Blob) -> tuple[str, str, str]:
         return "", "", ""
     try:
         data = json.loads(get_store().read(blob.digest))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # the pusher's own blob: anything goes
         return "", "", ""
     if not isinstance(data, dict):
         return "", "", ""

@@ -24,7 +24,8 @@ from hub.registry.errors import (
 )
 from hub.registry.storage import get_store
 
-CONTENT_RANGE_RE = re.compile(r"^(?:bytes )?(\d+)-(\d+)(?:/(?:\d+|\*))?$")
+# 19 digits reach past any upload; longer positions are malformed (and int() refuses 4300+).
+CONTENT_RANGE_RE = re.compile(r"^(?:bytes )?(\d{1,19})-(\d{1,19})(?:/(?:\d+|\*))?$")
 
 # Running sha256 of each upload this process has been streaming: (bytes hashed, hash object).
 # Completing an upload then needs no second pass over its bytes. Another process (or a restart)

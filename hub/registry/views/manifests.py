@@ -21,6 +21,27 @@ def _acceptable(request, media_type: str) -> bool:
     return not listed or media_type in types or "*/*" in types
 
 
+def _pushed_content(request) -> bytes:
+    """The pushed manifest, read only now that the caller may push, and never past the cap.
+
+    Under Wharf's ASGI handler not a byte of the body has been received before this
+    (``hub.registry.streaming``): a Content-Length past the cap is refused with the body unread,
+    and a body without one is cut off one byte past the cap.
+    """
+    try:
+        declared = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        declared = 0  # the read below stops at the cap all the same
+    if declared > service.MAX_MANIFEST_BYTES:
+        raise service.manifest_too_large()
+    content = request.read(service.MAX_MANIFEST_BYTES + 1)
+    if len(content) > service.MAX_MANIFEST_BYTES:
+        raise service.manifest_too_large()
+    if not content:
+        raise ManifestInvalid("empty manifest")
+    return content
+
+
 def _is_platform_child(manifest) -> bool:
     return ManifestChild.objects.filter(child=manifest).exists()
 
@@ -31,9 +52,7 @@ def manifest(request, name: str, reference: str):
 
     if request.method == "PUT":
         repo = repository_for_push(caller, name)
-        content = request.read(service.MAX_MANIFEST_BYTES + 1)
-        if not content:
-            raise ManifestInvalid("empty manifest")
+        content = _pushed_content(request)
         stored = service.manifest_put(
             repository=repo,
             reference=reference,
