@@ -6,6 +6,7 @@ Each helper names the variable in its error so a bad value stops start-up with a
 can act on (``ImproperlyConfigured: PORT must be a whole number, got 'eighty'``).
 """
 
+import ipaddress
 import os
 from urllib.parse import urlsplit
 
@@ -65,3 +66,21 @@ def env_url(name: str, default: str, *, schemes: set[str]) -> str:
         allowed = ", ".join(sorted(schemes))
         raise ImproperlyConfigured(f"{name} must be a URL with scheme {allowed}; got {raw!r}")
     return raw.rstrip("/")
+
+
+def env_networks(name: str) -> list[str]:
+    """Comma-separated IP addresses and networks (``10.0.0.5, 192.168.0.0/16``), normalised.
+
+    Host bits are allowed (``10.0.0.5/8`` is ``10.0.0.0/8``): a typo must not silently match
+    nothing. Names are refused: what they resolve to can change under a running server.
+    """
+    found = []
+    for item in env_list(name, []):
+        try:
+            found.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must be comma-separated IP addresses or networks "
+                f"(e.g. 10.0.0.5,192.168.0.0/16); {item!r} is neither"
+            ) from None
+    return found

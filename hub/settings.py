@@ -7,24 +7,35 @@ The README's configuration table documents each variable read here. A bad value 
 import ipaddress
 import re
 import secrets
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from hub.env import env_bool, env_int, env_list, env_str, env_url
+from hub import datadir
+from hub.env import env_bool, env_int, env_list, env_networks, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # --- Data directory: SQLite database, blobs, build workspaces, the generated secret key ---
 DATA_DIR = Path(env_str("WHARF_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+# Private (0700, files 0600): it holds live session keys and the secret key, and other local
+# users include the build user, who runs other people's RUN steps (hub/datadir.py).
 try:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    _data_dir_note = datadir.make_private(
+        DATA_DIR,
+        skip=[Path(env_str("WHARF_BUILD_DIR")).resolve()] if env_str("WHARF_BUILD_DIR") else [],
+    )
+except datadir.NotPrivate as exc:
+    raise ImproperlyConfigured(f"WHARF_DATA_DIR: {exc}") from exc
 except OSError as exc:
     raise ImproperlyConfigured(
         f"WHARF_DATA_DIR {str(DATA_DIR)!r} cannot be created: {exc}"
     ) from exc
+if _data_dir_note:
+    print(_data_dir_note, file=sys.stderr)
 
 
 def _secret_key() -> str:
@@ -65,8 +76,15 @@ WHARF_URL = env_url("WHARF_URL", f"http://localhost:{PORT}", schemes={"http", "h
 _wharf_host = urlsplit(WHARF_URL).hostname or "localhost"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [_wharf_host, "localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = [f"{urlsplit(WHARF_URL).scheme}://{urlsplit(WHARF_URL).netloc}"]
+# Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: the client address
+# (sign-in lockouts count per address) and scheme come from these headers only when the peer is
+# one of these. Empty: no forwarding header is believed from anyone, since any local process
+# (127.0.0.1) could send one. hub/webserver.py hands this to uvicorn.
+WHARF_TRUSTED_PROXIES = env_networks("WHARF_TRUSTED_PROXIES")
 if WHARF_URL.startswith("https://"):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # No SECURE_PROXY_SSL_HEADER: Django would believe X-Forwarded-Proto from any peer. uvicorn
+    # already sets the request's scheme from that header when (only when) a trusted proxy sent
+    # it, and Django takes the scheme from there.
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
@@ -132,6 +150,8 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not usable: {exc}") from exc
 if _db["ENGINE"] == "django.db.backends.sqlite3":
+    if _db["NAME"] and _db["NAME"] != ":memory:" and Path(_db["NAME"]).parent.is_dir():
+        datadir.create_private_file(Path(_db["NAME"]))  # 0600, and so are its -wal and -shm
     # WAL lets the web process read while the worker writes; IMMEDIATE avoids the
     # "database is locked" upgrade deadlock between two writers.
     _db["OPTIONS"] = {
@@ -192,6 +212,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Beat's schedule file, in the data dir, is 0600 like everything there (hub/beat.py).
+CELERY_BEAT_SCHEDULER = "hub.beat:PrivateScheduler"
 
 # --- Registry ---
 WHARF_REGISTRY_DIR = DATA_DIR / "registry"
@@ -308,6 +330,10 @@ SPECTACULAR_SETTINGS = {
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
+# Files Django's storages write (collected static files) are private like all of the data dir;
+# Django's own default would chmod each one to 0644.
+FILE_UPLOAD_PERMISSIONS = datadir.FILE_MODE
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = datadir.DIR_MODE
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -68,11 +68,17 @@ class AsgiServer:
 
     def __init__(self):
         from hub.asgi import application
+        from hub.webserver import uvicorn_options
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # The options `manage.py serve` runs uvicorn with (forwarding headers trusted alike).
         config = uvicorn.Config(
-            application, host="127.0.0.1", port=self.port, lifespan="off", log_level="warning"
+            application,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            **uvicorn_options(),
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

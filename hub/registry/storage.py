@@ -6,8 +6,9 @@ Layout under ``$WHARF_DATA_DIR/registry``::
     uploads/<uuid>              the bytes of an upload session so far
 
 An upload becomes a blob by fsync + rename, so a crash never leaves a partial file under a
-digest. Everything goes through this one module; a store for S3-compatible object storage would
-implement the same methods.
+digest. Files are 0600 and directories 0700 whatever the umask: blobs of private repositories
+are nobody else's to read (hub/datadir.py). Everything goes through this one module; a store for
+S3-compatible object storage would implement the same methods.
 """
 
 import os
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from hub import datadir
 from hub.registry import digests
 
 CHUNK = 1024 * 1024
@@ -27,8 +29,8 @@ class BlobStore:
         self.root = root
         self.blobs = root / "blobs"
         self.uploads = root / "uploads"
-        self.blobs.mkdir(parents=True, exist_ok=True)
-        self.uploads.mkdir(parents=True, exist_ok=True)
+        datadir.make_dirs(self.blobs)
+        datadir.make_dirs(self.uploads)
 
     # --- blobs ---
     def blob_path(self, digest: str) -> Path:
@@ -66,9 +68,11 @@ class BlobStore:
         path = self.blob_path(digest)
         if path.exists():
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
+        datadir.make_dirs(path.parent)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with tmp.open("wb") as fh:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, datadir.FILE_MODE)
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), datadir.FILE_MODE)  # a leftover from a crash keeps its mode
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
@@ -79,7 +83,7 @@ class BlobStore:
         return self.uploads / str(upload_id)
 
     def upload_create(self, upload_id) -> None:
-        self.upload_path(upload_id).touch(exist_ok=False)
+        self.upload_path(upload_id).touch(mode=datadir.FILE_MODE, exist_ok=False)
 
     def upload_size(self, upload_id) -> int | None:
         try:
@@ -115,8 +119,9 @@ class BlobStore:
         """Make the upload the blob ``digest`` (fsync, then an atomic rename)."""
         source = self.upload_path(upload_id)
         target = self.blob_path(digest)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        datadir.make_dirs(target.parent)
         with source.open("rb") as fh:
+            os.fchmod(fh.fileno(), datadir.FILE_MODE)  # a session begun by an older version
             os.fsync(fh.fileno())
         os.replace(source, target)
 

@@ -1,6 +1,6 @@
 """`manage.py serve`: the whole hub in the foreground — web (ASGI), one Celery worker (with beat,
-for periodic garbage collection) and, when REDIS_URL is unset, a private redis-server.
-Ctrl-C or SIGTERM stops all of them."""
+for periodic garbage collection) and, when REDIS_URL is unset, a private redis-server, which is
+started again if it dies. Ctrl-C or SIGTERM stops all of them."""
 
 import socket
 import sys
@@ -12,10 +12,12 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from hub import datadir
 from hub.models import Repository, Tag
 from hub.procs import ProcessError, Supervisor, start_private_redis
 from hub.registry import busybox
 from hub.services import repository_update
+from hub.webserver import uvicorn_command
 
 STARTUP_TIMEOUT = 60
 
@@ -51,11 +53,27 @@ class Command(BaseCommand):
         if not repo.description:
             repository_update(repository=repo, **busybox.DESCRIPTIONS)
 
+    def make_data_dir_private(self) -> None:
+        """Take the group's and others' bits off everything in the data dir, once at start-up
+        (settings only look at the top level): a data dir from before Wharf made it private."""
+        skip = [settings.WHARF_BUILD_DIR] if settings.WHARF_BUILD_DIR else []
+        fixed, failed = datadir.make_tree_private(settings.DATA_DIR, skip=skip)
+        if fixed:
+            self.stderr.write(
+                f"wharf: made {fixed} files and directories in {settings.DATA_DIR} private "
+                "(they were open to others)"
+            )
+        for problem in failed[:5]:
+            self.stderr.write(f"wharf: {problem}")
+        if len(failed) > 5:
+            self.stderr.write(f"wharf: … and {len(failed) - 5} more that cannot be made private")
+
     def handle(self, *args, no_migrate=False, **options):
         if _port_open(settings.HOST, settings.PORT):
             raise CommandError(
                 f"port {settings.PORT} is already in use; stop what uses it or set PORT=…"
             )
+        self.make_data_dir_private()
         supervisor = Supervisor()
         if settings.REDIS_IS_PRIVATE:
             try:
@@ -63,22 +81,25 @@ class Command(BaseCommand):
             except ProcessError as exc:
                 raise CommandError(str(exc)) from exc
             if redis_proc is not None:
-                supervisor.adopt("redis", redis_proc)
+                supervisor.adopt(
+                    "redis",
+                    redis_proc,
+                    restart=lambda: start_private_redis(settings.DATA_DIR),
+                    hint=f"See {settings.DATA_DIR / 'redis.log'}.",
+                )
             self.stdout.write(f"redis:  private redis-server on {settings.REDIS_URL}")
 
         if not no_migrate:
-            call_command("migrate", interactive=False, verbosity=1)
-            call_command("collectstatic", interactive=False, verbosity=0)
-            self.seed_busybox()
+            with datadir.private_umask():  # collected static files and seeded blobs too
+                call_command("migrate", interactive=False, verbosity=1)
+                call_command("collectstatic", interactive=False, verbosity=0)
+                self.seed_busybox()
 
+        # The web server writes only into the data dir (blobs, uploads). Not so the worker: it
+        # prepares the build workspace and runs checkouts whose files' modes end up in images.
         supervisor.spawn(
-            "web",
-            [
-                sys.executable, "-m", "uvicorn", "hub.asgi:application",
-                "--host", settings.HOST, "--port", str(settings.PORT),
-                "--proxy-headers", "--lifespan", "off", "--no-server-header",
-            ],
-        )  # fmt: skip
+            "web", uvicorn_command(host=settings.HOST, port=settings.PORT), umask=datadir.OTHERS
+        )
         supervisor.spawn(
             "worker",
             [
