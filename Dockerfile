@@ -3,11 +3,13 @@
 # from Debian's own packages there.
 FROM python:3.11-slim-bookworm
 
-# buildah/skopeo build and push images for automated builds; git clones the build sources.
+# buildah/skopeo build and push images for automated builds; git (and ssh, for ssh:// sources)
+# clones the build sources; slirp4netns gives RUN steps a network without the host's loopback.
 # --no-install-recommends skips fuse-overlayfs & co.: inside a container the vfs driver below is
 # the one that works everywhere, at the cost of disk space.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends buildah skopeo git ca-certificates \
+    && apt-get install -y --no-install-recommends buildah skopeo git openssh-client \
+        slirp4netns ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 
 # STORAGE_DRIVER=vfs: overlay-on-overlay needs kernel/fuse support a container rarely has; vfs
@@ -30,11 +32,13 @@ COPY . .
 
 # Runs as root: web and worker share the /data volume, so running both as the same user keeps
 # blobs writable by both. The worker hands every build to the unprivileged wharf-build user
-# (rootless buildah in a user namespace); build workspaces are under /data/builds.
+# (rootless buildah in a user namespace); /data is private (0700), so build workspaces are under
+# /var/lib/wharf (docker-compose.yml gives it a volume of its own).
 RUN scripts/build-user.sh && mkdir -p /data
 VOLUME ["/data"]
 
 EXPOSE 8000
 
-# exec hands PID 1 to uvicorn so it receives `docker stop`'s SIGTERM and shuts down cleanly.
-CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py collectstatic --noinput && exec python -m uvicorn hub.asgi:application --host 0.0.0.0 --port 8000 --proxy-headers --lifespan off --no-server-header"]
+# exec hands PID 1 to uvicorn (hub.webserver execs it, with the options `make run` uses: forwarding
+# headers believed only from WHARF_TRUSTED_PROXIES) so it receives `docker stop`'s SIGTERM.
+CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py collectstatic --noinput && exec python -m hub.webserver"]

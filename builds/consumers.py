@@ -15,6 +15,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from builds.logs import group_name, status_event
 from builds.models import Build, BuildLogLine
+from hub.selectors import repository_permissions
 
 # Close codes. 4404 is sent after accepting, because a refused handshake reaches a browser as
 # 1006 ("abnormal"), indistinguishable from a dropped connection it should retry.
@@ -25,8 +26,17 @@ RECHECK_SECONDS = 30
 
 
 @database_sync_to_async
-def _visible_build(user, build_id: int) -> Build | None:
-    return Build.objects.visible_to(user).filter(pk=build_id).first()
+def _access(user, build_id: int) -> tuple[bool, bool]:
+    """(may see the build, may read its private lines: those who may push)."""
+    build = (
+        Build.objects.visible_to(user)
+        .select_related("repository__namespace")
+        .filter(pk=build_id)
+        .first()
+    )
+    if build is None:
+        return False, False
+    return True, repository_permissions(user=user, repository=build.repository)["write"]
 
 
 @database_sync_to_async
@@ -37,13 +47,15 @@ def _build_status(build_id: int) -> dict | None:
 
 @database_sync_to_async
 def _lines(build_id: int, after: int, before: int | None = None) -> list[dict]:
-    """Stored lines with ``after < seq (< before)``, at most one chunk, in order."""
+    """Stored lines with ``after < seq (< before)``, at most one chunk, in order (private ones
+    marked, for the consumer to drop for viewers who may not read them)."""
     rows = BuildLogLine.objects.filter(build_id=build_id, seq__gt=after)
     if before is not None:
         rows = rows.filter(seq__lt=before)
+    chunk = rows.order_by("seq").values_list("seq", "text", "private")[:REPLAY_CHUNK]
     return [
-        {"seq": seq, "text": text}
-        for seq, text in rows.order_by("seq").values_list("seq", "text")[:REPLAY_CHUNK]
+        {"seq": seq, "text": text, **({"private": True} if private else {})}
+        for seq, text, private in chunk
     ]
 
 
@@ -64,11 +76,13 @@ class BuildLogConsumer(AsyncJsonWebsocketConsumer):
     progress: tuple[int, int] = (0, 0)  # (step, steps) as last sent
     done: bool = False
     checked_at: float = 0.0  # when access was last asked (time.monotonic())
+    writer: bool = False  # may read the private lines (full command lines)
 
     async def connect(self):
         self.build_id = int(self.scope["url_route"]["kwargs"]["build_id"])
         await self.accept()
-        if await _visible_build(self.scope.get("user"), self.build_id) is None:
+        visible, self.writer = await _access(self.scope.get("user"), self.build_id)
+        if not visible:
             # Missing and not-yours look alike: nothing is said about the build either way.
             self.done = True
             await self.close(CLOSE_NOT_FOUND)
@@ -104,7 +118,8 @@ class BuildLogConsumer(AsyncJsonWebsocketConsumer):
         if not force and now - self.checked_at < RECHECK_SECONDS:
             return True
         self.checked_at = now
-        if await _visible_build(self.scope.get("user"), self.build_id) is not None:
+        visible, self.writer = await _access(self.scope.get("user"), self.build_id)
+        if visible:
             return True
         await self._finish(CLOSE_NOT_FOUND)
         return False
@@ -146,10 +161,18 @@ class BuildLogConsumer(AsyncJsonWebsocketConsumer):
                 return
 
     async def _send_lines(self, lines: list[dict], step: int, steps: int) -> None:
+        """Send ``lines`` (those this viewer may read); seqs count all lines, sent or not."""
         if lines:
             self.last_seq = lines[-1]["seq"]
+        shown = [
+            {"seq": line["seq"], "text": line["text"]}
+            for line in lines
+            if self.writer or not line.get("private")
+        ]
+        if lines and not shown and (step, steps) == self.progress:
+            return  # nothing this viewer may read, and no progress to tell
         self.progress = (step, steps)
-        await self.send_json({"type": "lines", "lines": lines, "step": step, "steps": steps})
+        await self.send_json({"type": "lines", "lines": shown, "step": step, "steps": steps})
 
     async def _send_status(self, status: dict) -> None:
         self.progress = (status["step"], status["steps"])

@@ -27,11 +27,63 @@ class SourceForm(forms.Form):
         max_length=500,
         widget=forms.TextInput(attrs={"placeholder": "https://git.example.com/team/app.git"}),
     )
+    git_username = forms.CharField(
+        label="User name (private https source)",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    git_token = forms.CharField(
+        label="Access token or password",
+        required=False,
+        max_length=4096,
+        strip=False,
+        # Never sent back to the browser: the page only says whether one is set.
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=False),
+    )
+    forget_credentials = forms.BooleanField(label="Remove the stored credentials", required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, has_token: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         kinds = url_kinds()
         self.fields["source_url"].help_text = f"{kinds[0].upper()}{kinds[1:]}. Empty stops builds."
+        self.fields["git_token"].help_text = (
+            "A token is set; leave this empty to keep it. "
+            if has_token
+            else "For a private repository on an https host. "
+        ) + "Stored encrypted, sent only to the git URL's host, never shown again."
+        if not has_token:
+            del self.fields["forget_credentials"]
+
+    def credentials(self) -> tuple[str, str | None] | None:
+        """(user name, token or None to keep it) to store, or None to change nothing."""
+        data = self.cleaned_data
+        if data.get("forget_credentials"):
+            return "", ""
+        if data["git_token"]:
+            return data["git_username"], data["git_token"]
+        if data["git_username"] or "forget_credentials" in self.fields:
+            return data["git_username"], None
+        return None
+
+
+class SecretForm(forms.Form):
+    name = forms.CharField(
+        label="Secret name",
+        max_length=64,
+        help_text="The Dockerfile reads it with RUN --mount=type=secret,id=<name>.",
+    )
+    value = forms.CharField(
+        label="Secret value",
+        strip=False,
+        max_length=65536,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off", "spellcheck": "false"}),
+        help_text="Stored encrypted; never shown again, never logged. Setting a name again "
+        "replaces its value.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="secret", **kwargs)
 
 
 class RuleForm(forms.Form):

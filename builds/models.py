@@ -4,6 +4,7 @@ The database is the log: every output line is stored with a sequence number befo
 broadcast, so a browser that reconnects asks for what it missed and gets exactly that.
 """
 
+import json
 import secrets
 import uuid
 
@@ -12,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from hub import crypto
 from hub.models import Repository
 
 
@@ -25,7 +27,12 @@ class BuildSettings(models.Model):
     repository = models.OneToOneField(
         Repository, on_delete=models.CASCADE, related_name="build_settings"
     )
+    # Never with a password in it: builds.validation.split_credentials moves one out.
     source_url = models.CharField(max_length=500, blank=True)
+    # Credentials for a private https source, sent only to the source URL's host. The token is
+    # encrypted (hub.crypto) and never shown again.
+    git_username = models.CharField(max_length=200, blank=True)
+    git_token = models.TextField(blank=True)
     trigger_uuid = models.UUIDField(default=uuid.uuid4, unique=True)
     trigger_secret = models.CharField(max_length=64, default=_trigger_secret)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -35,6 +42,31 @@ class BuildSettings(models.Model):
 
     def __str__(self) -> str:
         return f"build settings of {self.repository_id}"
+
+    @property
+    def has_git_token(self) -> bool:
+        return bool(self.git_token)
+
+
+class BuildSecret(models.Model):
+    """A secret build value: ``RUN --mount=type=secret,id=NAME`` reads it, nothing logs it."""
+
+    repository = models.ForeignKey(
+        Repository, on_delete=models.CASCADE, related_name="build_secrets"
+    )
+    name = models.CharField(max_length=64)
+    value = models.TextField()  # encrypted (hub.crypto); write-only everywhere
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "name"], name="builds_secret_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"secret {self.name} of {self.repository_id}"
 
 
 class SourceType(models.TextChoices):
@@ -99,7 +131,9 @@ class Build(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     trigger = models.CharField(max_length=20, default="manual")  # manual, api, webhook
-    source_url = models.CharField(max_length=500)
+    source_url = models.CharField(max_length=500)  # without a password, as in BuildSettings
+    # {"username", "password"} for the source's host, encrypted; empty for public sources.
+    source_credential = models.TextField(blank=True)
     source_type = models.CharField(max_length=10, choices=SourceType.choices, default="branch")
     source_ref = models.CharField(max_length=200)
     commit_sha = models.CharField(max_length=64, blank=True)
@@ -113,8 +147,15 @@ class Build(models.Model):
     error = models.TextField(blank=True)
     digest = models.CharField(max_length=150, blank=True)
     cancel_requested = models.BooleanField(default=False)
+    # Why a cancel was asked for when it was not a person ("the worker stopped").
+    cancel_reason = models.CharField(max_length=200, blank=True)
     worker = models.CharField(max_length=200, blank=True)
     task_id = models.CharField(max_length=100, blank=True)
+    # How often the task was sent to the broker: a lost one is sent once more, then given up.
+    enqueue_attempts = models.PositiveSmallIntegerField(default=0)
+    # The one registry credential of this build that works now (builds.credentials); empty
+    # between phases and once the build has ended, which revokes it.
+    credential_jti = models.CharField(max_length=64, blank=True)
     # Progress from the builder's "STEP n/m".
     step = models.PositiveIntegerField(default=0)
     steps = models.PositiveIntegerField(default=0)
@@ -152,11 +193,25 @@ class Build(models.Model):
             return None
         return (self.finished_at or timezone.now()) - self.started_at
 
+    def source_login(self) -> tuple[str, str] | None:
+        """(username, password) for the source, or None (public, or unreadable after a change
+        of SECRET_KEY: the clone then fails as for a public source)."""
+        if not self.source_credential:
+            return None
+        try:
+            data = json.loads(crypto.decrypt(self.source_credential))
+        except (crypto.Unreadable, ValueError):
+            return None
+        return str(data.get("username", "")), str(data.get("password", ""))
+
 
 class BuildLogLine(models.Model):
     build = models.ForeignKey(Build, on_delete=models.CASCADE, related_name="log_lines")
     seq = models.PositiveIntegerField()
     text = models.TextField()
+    # Lines with server detail (full command lines with paths and build-arg values) are shown
+    # only to those who may push; everyone else sees the public summary line next to each.
+    private = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

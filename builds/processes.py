@@ -14,6 +14,11 @@ import time
 from collections.abc import Callable
 
 PR_SET_PDEATHSIG = 1
+# Longer lines are cut while reading: builds.logs stores at most 4,000 characters of a line, and
+# a line without an end (a binary printed to the terminal, 200 MB of it) must cost neither
+# memory nor quadratic time.
+MAX_LINE_BYTES = 16 * 1024
+CUT = " … (line cut)"
 
 
 class Cancelled(Exception):
@@ -59,6 +64,52 @@ def _stop_group(proc: subprocess.Popen, grace: float = 2.0) -> None:
         proc.wait()
 
 
+class LineSplitter:
+    """Bytes in, lines out, in time linear in the input and memory bounded by MAX_LINE_BYTES.
+
+    A line longer than that is cut at the limit (marked), and the rest of it is skipped up to its
+    newline without being kept.
+    """
+
+    def __init__(self, limit: int = MAX_LINE_BYTES):
+        self.limit = limit
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.skipping = False  # inside the unkept rest of a line that was cut
+
+    def feed(self, chunk: bytes) -> list[str]:
+        lines = []
+        start = 0
+        while start < len(chunk):
+            end = chunk.find(b"\n", start)
+            piece = chunk[start:] if end < 0 else chunk[start:end]
+            if not self.skipping:
+                room = self.limit - self.size
+                if len(piece) > room:
+                    self.parts.append(piece[:room])
+                    lines.append(self._take(cut=True))
+                    self.skipping = True
+                else:
+                    self.parts.append(piece)
+                    self.size += len(piece)
+            if end < 0:
+                break
+            if self.skipping:
+                self.skipping = False
+            else:
+                lines.append(self._take())
+            start = end + 1
+        return lines
+
+    def finish(self) -> list[str]:
+        return [self._take()] if self.size and not self.skipping else []
+
+    def _take(self, cut: bool = False) -> str:
+        line = b"".join(self.parts).decode("utf-8", "replace")
+        self.parts, self.size = [], 0
+        return line + CUT if cut else line
+
+
 def _drain(stream, chunks: queue.Queue) -> None:
     """Read the child's output as fast as it comes, whatever the consumer is doing.
 
@@ -81,17 +132,19 @@ def run_streaming(
     cwd: str | None = None,
     env: dict | None = None,
     poll_seconds: float = 0.5,
+    on_start: Callable[[subprocess.Popen], None] | None = None,
 ) -> None:
     """Run ``args``; every output line goes to ``on_line``.
 
     Raises Cancelled when ``should_stop()`` turns true, TimedOut past ``deadline`` (a
-    time.monotonic() value), CommandFailed(``failure``) on a non-zero exit.
+    time.monotonic() value), CommandFailed(``failure``) on a non-zero exit. ``on_start`` is
+    called with the started process, whose stdin is then a pipe it may write to (and close).
     """
     proc = subprocess.Popen(
         args,
         cwd=cwd,
         env=env,
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.PIPE if on_start is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -100,8 +153,10 @@ def run_streaming(
     chunks: queue.Queue = queue.Queue()
     reader = threading.Thread(target=_drain, args=(proc.stdout, chunks), daemon=True)
     reader.start()
-    buffer = b""
+    splitter = LineSplitter()
     try:
+        if on_start is not None:
+            on_start(proc)
         while True:
             if should_stop():
                 _stop_group(proc)
@@ -115,12 +170,10 @@ def run_streaming(
                 continue
             if not chunk:
                 break
-            buffer += chunk
-            *lines, buffer = buffer.split(b"\n")
-            for line in lines:
-                on_line(line.decode("utf-8", "replace"))
-        if buffer:
-            on_line(buffer.decode("utf-8", "replace"))
+            for line in splitter.feed(chunk):
+                on_line(line)
+        for line in splitter.finish():
+            on_line(line)
         returncode = proc.wait()
     finally:
         if proc.poll() is None:

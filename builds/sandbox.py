@@ -1,4 +1,4 @@
-"""Who runs a build's commands, and where their files live.
+"""Who runs a build's commands, where their files live, and which network they see.
 
 A worker running as root does not build as root. Every git and buildah command of a build runs
 as ``WHARF_BUILD_USER`` (default ``wharf-build``: an unprivileged user with subordinate uid and
@@ -7,23 +7,32 @@ user, inside a user namespace.
 
 Each command also starts in a PID namespace of its own (util-linux's ``unshare``). Its first
 process is killed when the worker dies (parent-death signal), and the kernel then kills every
-process of the namespace, RUN steps included: a killed worker leaves nothing running.
+process of the namespace, RUN steps included: a killed worker leaves nothing running. The
+builder itself starts in a network namespace of its own too (builds.network), so RUN steps do
+not reach the worker's loopback.
+
+Every repository has a layer store of its own: a build sees only the images and cache entries
+its own repository's builds made or pulled, never another repository's (builds.stores).
 
 The workspace belongs to the worker; the build user owns only what its commands write::
 
     <root>/                      the worker's, 0711
-      containers-<user>/         the user's: layer storage and run dir of buildah
-      share-<user>/              the user's: XDG_DATA_HOME (containers' blob-info cache)
+      repos/<repository id>/     the worker's, 0711: one repository's store (builds.stores)
+        lock                     the worker's: builds hold it shared, a prune exclusive
+        containers/              the user's: layer storage and run dir of buildah
+        share/                   the user's: XDG_DATA_HOME (containers' blob-info cache)
       work/build-<id>-…/         the worker's, one per build, removed after it
-        auth.json                the worker's, readable by the user's group: push credential
+        auth.json                the worker's, readable by the user's group: the credential
+                                 of the phase under way (pull or push), absent in between
         home/ src/ tmp/ out/     the user's: HOME, checkout, TMPDIR, image ID and digests
 
 The worker writes into the user's directories only before the build's first command runs (its
 HOME files), and reads from them only without following links.
 
 Without root none of this is possible, or needed: commands run as the worker's own user (buildah
-is rootless already), each in its own process group. Where a root worker's host refuses (no such
-user, no subordinate ids, user namespaces turned off), builds run as root, every build log says
+is rootless already), each in its own process group, sharing the worker's network. Where a root
+worker's host refuses (no such user, no subordinate ids, user namespaces turned off, no
+slirp4netns), builds run with what the host allows, every build log says what is missing and
 why, and the worker tries again a few minutes later.
 """
 
@@ -39,6 +48,9 @@ from pathlib import Path
 
 from django.conf import settings
 
+from builds import jail as jails
+from builds import network
+
 PROBE_TIMEOUT = 60
 RETRY_FALLBACK_SECONDS = 300
 MAX_OUTPUT_FILE = 4096
@@ -50,37 +62,30 @@ class WorkspaceError(OSError):
 
 @dataclass(frozen=True)
 class Sandbox:
-    root: Path  # the build workspace: layer storage and per-build scratch dirs
+    root: Path  # the build workspace: per-repository stores and per-build scratch dirs
     user: str  # who the commands run as, for the build log
     uid: int | None = None  # set when commands drop from root to the build user
     gid: int | None = None
     pid_namespace: bool = False
+    private_network: bool = False  # the builder starts in a network namespace of its own
+    jailed: bool = False  # the builder sees a root of its own (builds.jail)
     note: str = ""  # why builds are less isolated than they could be; said in every build log
 
-    @property
-    def containers(self) -> Path:
-        return self.root / f"containers-{self.user}"
-
-    @property
-    def storage(self) -> Path:
-        return self.containers / "storage"
-
-    @property
-    def runroot(self) -> Path:
-        return self.containers / "run"
-
-    @property
-    def share(self) -> Path:
-        return self.root / f"share-{self.user}"  # XDG_DATA_HOME of builds: the blob-info cache
-
-    def command(self, args: list[str]) -> list[str]:
-        """``args`` as the build user, in a PID namespace that dies with the worker."""
-        prefix: list[str] = []
-        if self.pid_namespace:
-            prefix += ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"]
+    def command(
+        self,
+        args: list[str],
+        *,
+        net: network.PrivateNetwork | None = None,
+        jail: tuple[Path, ...] = (),
+    ) -> list[str]:
+        """``args`` as the build user, in a PID namespace that dies with the worker; in a
+        network namespace of its own when ``net`` is given (builds.network); and, given
+        ``jail`` (a directory for the root, then the paths it holds), in a filesystem that has
+        only those (builds.jail)."""
+        inner: list[str] = []
         if self.uid is not None:
             # Changing uid clears the parent-death signal, so setpriv sets it again.
-            prefix += [
+            inner += [
                 "setpriv",
                 "--reuid",
                 str(self.uid),
@@ -91,7 +96,29 @@ class Sandbox:
                 "KILL",
                 "--",
             ]
-        return prefix + args
+        inner += args
+        jail = jail if self.jailed else ()
+        resolv = net.resolv_conf if net is not None else None
+        if net is None and not jail:
+            if self.pid_namespace:
+                return ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", *inner]
+            return inner
+        namespaces = ["--net"] if net is not None else []
+        if jail or resolv:
+            namespaces.append("--mount")
+        if self.pid_namespace:
+            namespaces += ["--pid", "--fork", "--kill-child", "--mount-proc"]
+        wrapped = jails.wrap(
+            inner,
+            gate=net is not None,
+            resolv=resolv,
+            jail=jail[0] if jail else None,
+            paths=tuple(jail[1:]),
+        )
+        return ["unshare", *namespaces, "--", *wrapped]
+
+    def worker_dir(self, path: Path) -> Path:
+        return _worker_dir(path)
 
     # --- the per-build scratch directory ---
 
@@ -186,6 +213,7 @@ def current() -> Sandbox:
         os.geteuid(),
         str(settings.WHARF_BUILD_DIR or ""),
         str(settings.DATA_DIR),
+        settings.WHARF_BUILD_NETWORK,
     )
     hit = _cache.get(key)
     if hit and (not hit[1].note or time.monotonic() - hit[0] < RETRY_FALLBACK_SECONDS):
@@ -195,55 +223,105 @@ def current() -> Sandbox:
     return sandbox
 
 
-def _resolve(user: str, euid: int, configured: str, data_dir: str) -> Sandbox:
+def _resolve(user: str, euid: int, configured: str, data_dir: str, net: str) -> Sandbox:
     if euid != 0:
         root = Path(configured) if configured else Path(data_dir) / "builds"
-        return _prepared(Sandbox(root=root, user=_user_name(euid)))
+        note = ""
+        if net == "private":
+            note = (
+                "note: RUN steps share the worker's network, and the builder sees the worker's "
+                "files, because the worker is not root"
+            )
+        return _prepared(Sandbox(root=root, user=_user_name(euid), note=note))
     pid_namespace = _pid_namespaces_work()
+    private_network, why_not = False, ""
+    if net == "private":
+        why_not = network.probe()
+        private_network = not why_not
+    why_network = f"RUN steps share the worker's network, because {why_not}" if why_not else ""
+    base = Path(configured) if configured else Path(data_dir) / "builds"
+    try:
+        _worker_dir(base)
+        why_jail = jails.probe(base / "probe-root")
+    except OSError as exc:
+        why_jail = str(exc)
+    jailed = not why_jail
+    if why_jail:
+        why_network = "; ".join(
+            filter(None, [why_network, f"the builder sees the host's files, because {why_jail}"])
+        )
+
+    def as_root(why: str) -> Sandbox:
+        return _as_root(
+            configured, data_dir, pid_namespace, private_network, jailed, why, why_network
+        )
+
     try:
         entry = None if user == "root" else pwd.getpwnam(user)
     except KeyError:
-        why = f"user {user!r} does not exist (run scripts/setup.sh as root to create it)"
-        return _as_root(configured, data_dir, pid_namespace, why)
+        return as_root(f"user {user!r} does not exist (run scripts/setup.sh as root to create it)")
     if entry is None:
-        return _as_root(configured, data_dir, pid_namespace, "")
+        return as_root("")
     if not _has_subordinate_ids(entry):
-        why = f"user {user!r} has no ranges in /etc/subuid and /etc/subgid"
-        return _as_root(configured, data_dir, pid_namespace, why)
+        return as_root(f"user {user!r} has no ranges in /etc/subuid and /etc/subgid")
     root = Path(configured) if configured else _workspace_for(entry, Path(data_dir))
     sandbox = Sandbox(
-        root=root, user=user, uid=entry.pw_uid, gid=entry.pw_gid, pid_namespace=pid_namespace
+        root=root,
+        user=user,
+        uid=entry.pw_uid,
+        gid=entry.pw_gid,
+        pid_namespace=pid_namespace,
+        private_network=private_network,
+        jailed=jailed,
+        note=_note(why_network),
     )
     try:
         _worker_dir(root)
         if not _reachable(root, entry):
-            why = f"{user!r} cannot reach {root} (set WHARF_BUILD_DIR to a place it can)"
-            return _as_root(configured, data_dir, pid_namespace, why)
+            return as_root(f"{user!r} cannot reach {root} (set WHARF_BUILD_DIR to a place it can)")
         _prepared(sandbox)
     except OSError as exc:
-        return _as_root(configured, data_dir, pid_namespace, f"cannot prepare {root}: {exc}")
+        return as_root(f"cannot prepare {root}: {exc}")
     problem = _probe_user_namespace(sandbox)
     if problem:
-        why = f"{user!r} cannot build rootless here: {problem}"
-        return _as_root(configured, data_dir, pid_namespace, why)
+        return as_root(f"{user!r} cannot build rootless here: {problem}")
     return sandbox
 
 
-def _as_root(configured: str, data_dir: str, pid_namespace: bool, why: str) -> Sandbox:
+def _note(*reasons: str) -> str:
+    reasons = tuple(r for r in reasons if r)
+    return "; ".join(f"note: {r}" for r in reasons)
+
+
+def _as_root(
+    configured: str,
+    data_dir: str,
+    pid_namespace: bool,
+    private_network: bool,
+    jailed: bool,
+    why: str,
+    why_network: str,
+) -> Sandbox:
     root = Path(configured) if configured else Path(data_dir) / "builds"
-    note = ""
+    why_root = ""
     if why:
-        note = f"note: building as root, because {why}; set WHARF_BUILD_USER=root to silence this"
-    return _prepared(Sandbox(root=root, user="root", pid_namespace=pid_namespace, note=note))
+        why_root = f"building as root, because {why}; set WHARF_BUILD_USER=root to silence this"
+    return _prepared(
+        Sandbox(
+            root=root,
+            user="root",
+            pid_namespace=pid_namespace,
+            private_network=private_network,
+            jailed=jailed,
+            note=_note(why_root, why_network),
+        )
+    )
 
 
 def _prepared(sandbox: Sandbox) -> Sandbox:
     _worker_dir(sandbox.root)
     _worker_dir(sandbox.root / "work")
-    sandbox._user_dir(sandbox.containers)
-    sandbox._user_dir(sandbox.storage)
-    sandbox._user_dir(sandbox.runroot)
-    sandbox._user_dir(sandbox.share)
+    _worker_dir(sandbox.root / "repos")
     return sandbox
 
 
@@ -304,13 +382,17 @@ def _pid_namespaces_work() -> bool:
 
 def _probe_user_namespace(sandbox: Sandbox) -> str:
     """Empty when buildah, as the build user, can enter its user namespace; else why not."""
+    probe = sandbox.root / "probe"
+    _worker_dir(probe)
+    for name in ("storage", "run"):
+        sandbox._user_dir(probe / name)
     args = sandbox.command(
         [
             "buildah",
             "--root",
-            str(sandbox.storage),
+            str(probe / "storage"),
             "--runroot",
-            str(sandbox.runroot),
+            str(probe / "run"),
             "--storage-driver",
             "vfs",
             "unshare",

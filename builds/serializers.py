@@ -7,7 +7,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from builds.models import Build, BuildSettings
+from builds.models import Build, BuildSecret, BuildSettings
 from hub.models import LIBRARY, Repository
 
 
@@ -18,6 +18,29 @@ def absolute(path: str, *, websocket: bool = False) -> str:
     if websocket:
         scheme = "wss" if scheme == "https" else "ws"
     return urlunsplit((scheme, base.netloc, path, "", ""))
+
+
+def _writer(serializer) -> bool:
+    """Whether the caller may push (``can_write`` in the context; missing means no)."""
+    return bool(serializer.context.get("can_write"))
+
+
+@extend_schema_field(
+    serializers.DictField(
+        child=serializers.CharField(allow_null=True),
+        help_text="Build-arg values only for those who may push; null for everyone else.",
+    )
+)
+class BuildArgsField(serializers.Field):
+    """``{name: value}``, the values null unless the caller may push to the repository."""
+
+    def to_representation(self, value):
+        if _writer(self):
+            return dict(value)
+        return dict.fromkeys(value)
+
+    def get_attribute(self, instance):
+        return instance.build_args
 
 
 def redact_url(url: str) -> str:
@@ -100,7 +123,7 @@ class BuildDetailSerializer(BuildSerializer):
     source_url = serializers.SerializerMethodField()
     dockerfile = serializers.CharField()
     context = serializers.CharField()
-    build_args = serializers.DictField(child=serializers.CharField())
+    build_args = BuildArgsField()
     no_cache = serializers.BooleanField()
     rule = serializers.IntegerField(source="rule_id", allow_null=True)
     cancel_requested = serializers.BooleanField()
@@ -144,6 +167,15 @@ class BuildSettingsSerializer(serializers.Serializer):
     """A repository's git source and trigger URL. Needs ``can_write`` in the context."""
 
     source_url = serializers.SerializerMethodField()
+    git_username = serializers.SerializerMethodField(
+        help_text="Who builds log in to the git host as (https); null for those who may not push."
+    )
+    has_git_token = serializers.BooleanField(
+        help_text="A token for the git host is set. It is never shown again, to anyone."
+    )
+    secrets = serializers.SerializerMethodField(
+        help_text="Names of the secret build values (…/build-secrets/); values are never shown."
+    )
     trigger_url = serializers.SerializerMethodField()
     trigger_secret = serializers.SerializerMethodField()
     automated = serializers.BooleanField(
@@ -153,6 +185,14 @@ class BuildSettingsSerializer(serializers.Serializer):
 
     def get_source_url(self, row: BuildSettings) -> str:
         return row.source_url if self.context["can_write"] else redact_url(row.source_url)
+
+    def get_git_username(self, row: BuildSettings) -> str | None:
+        return row.git_username if self.context["can_write"] else None
+
+    def get_secrets(self, row: BuildSettings) -> list[str] | None:
+        if not self.context["can_write"]:
+            return None
+        return list(row.repository.build_secrets.values_list("name", flat=True))
 
     def get_trigger_url(self, row: BuildSettings) -> str:
         return absolute(reverse("api:build-trigger", kwargs={"trigger_uuid": row.trigger_uuid}))
@@ -170,8 +210,21 @@ class BuildRuleSerializer(serializers.Serializer):
     docker_tag = serializers.CharField(help_text="`latest`, `{sourceref}`, `{\\1}`, `{short_sha}`")
     dockerfile = serializers.CharField()
     context = serializers.CharField()
-    build_args = serializers.DictField(child=serializers.CharField())
+    build_args = BuildArgsField()
     cache = serializers.BooleanField()
     autobuild = serializers.BooleanField()
     active = serializers.BooleanField()
     created_at = serializers.DateTimeField()
+
+
+@extend_schema_serializer(component_name="BuildSecret")
+class BuildSecretSerializer(serializers.Serializer):
+    """A secret build value: its name and dates. The value is write-only."""
+
+    name = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    mount = serializers.SerializerMethodField(help_text="How a Dockerfile reads it.")
+
+    def get_mount(self, secret: BuildSecret) -> str:
+        return f"RUN --mount=type=secret,id={secret.name} cat /run/secrets/{secret.name}"

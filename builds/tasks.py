@@ -1,9 +1,16 @@
-"""Celery tasks for builds: thin wrappers that take ids and call the pipeline."""
+"""Celery tasks for builds: thin wrappers that take ids and call the pipeline and the reaper."""
+
+import logging
 
 from celery import shared_task
 from django.conf import settings
 
-from builds import pipeline
+from builds import pipeline, reaper, sandbox, stores
+from builds.models import BuildRule
+from hub.models import Repository
+
+log = logging.getLogger(__name__)
+REPOSITORY_BUSY_RETRY_SECONDS = 3
 
 
 @shared_task(
@@ -16,9 +23,40 @@ from builds import pipeline
     time_limit=settings.WHARF_BUILD_TIMEOUT + 300,
 )
 def run_build(self, build_id: int) -> None:
-    pipeline.run(build_id, hostname=self.request.hostname or "worker")
+    if not pipeline.run(build_id, hostname=self.request.hostname or "worker"):
+        # Another build of the repository runs: wait in the broker, not in a worker slot. The
+        # task keeps its id, so the reaper still finds it waiting.
+        raise self.retry(countdown=REPOSITORY_BUSY_RETRY_SECONDS, max_retries=None)
 
 
 @shared_task(ignore_result=True)
 def reap_lost_builds() -> None:
-    pipeline.reap_lost()
+    reaper.reap_lost()
+    reaper.reap_queued()
+
+
+def live_rules(repository_ids: list[int]) -> dict[int, set[int]]:
+    """Of these repositories, the existing ones, each with the ids of its rules."""
+    live: dict[int, set[int]] = {
+        pk: set()
+        for pk in Repository.objects.filter(pk__in=repository_ids).values_list("pk", flat=True)
+    }
+    for repository_id, rule_id in BuildRule.objects.filter(
+        repository_id__in=list(live)
+    ).values_list("repository_id", "id"):
+        live[repository_id].add(rule_id)
+    return live
+
+
+@shared_task(ignore_result=True, soft_time_limit=3300, time_limit=3600)
+def prune_build_stores() -> None:
+    result = stores.prune(sandbox.current(), live=live_rules)
+    log.info(
+        "pruned %d build store(s): %d image(s), %d container(s) removed, %d deleted "
+        "repositories' store(s) removed, %d busy",
+        result.stores,
+        result.images,
+        result.containers,
+        result.removed_stores,
+        result.busy,
+    )

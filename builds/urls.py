@@ -15,6 +15,8 @@ BUILD_PAGES = [
     ("builds/rules/new/", views.rule_add, "build-rule-add", True),
     ("builds/rules/<int:rule_id>/", views.rule_edit, "build-rule-edit", False),
     ("builds/rules/<int:rule_id>/delete/", views.rule_remove, "build-rule-delete", True),
+    ("builds/secrets/new/", views.secret_add, "build-secret-add", True),
+    ("builds/secrets/<str:secret>/delete/", views.secret_remove, "build-secret-delete", True),
     ("builds/<int:build_id>/", views.build_detail, "build-detail", False),
     ("builds/<int:build_id>/log.txt", views.build_log, "build-log", False),
     ("builds/<int:build_id>/cancel/", views.build_cancel, "build-cancel", True),

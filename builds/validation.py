@@ -4,9 +4,11 @@ Messages say what is wrong and what is allowed; each raises ``django.core.except
 .ValidationError`` so forms and the API show it next to the field.
 """
 
+import ipaddress
 import posixpath
 import re
-from urllib.parse import urlsplit
+import socket
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,6 +19,12 @@ REF_FORBIDDEN = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|\.lock$|/$|\.$
 BUILD_ARG_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 TAG_TEMPLATE_PART = re.compile(r"\{(sourceref|short_sha|\\[0-9])\}")
 TAG_LITERAL = re.compile(r"^[A-Za-z0-9_.-]*$")
+SECRET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
+# Cloud metadata services that are not link-local (AWS's IPv6 one, Alibaba's): never a source.
+METADATA_ADDRESSES = {
+    ipaddress.ip_address("fd00:ec2::254"),
+    ipaddress.ip_address("100.100.100.200"),
+}
 
 
 def url_kinds() -> str:
@@ -35,6 +43,7 @@ def validate_source_url(url: str) -> str:
     if "::" in url.split("/", 1)[0] or url.lower().startswith("ext:"):
         raise ValidationError("Git transport helpers (such as ext::) are not allowed.", code="ext")
     if SCP_LIKE.match(url):
+        check_host(source_host(url), "The git host")
         return url
     scheme = urlsplit(url).scheme.lower()
     local = scheme == "file" or url.startswith("/")
@@ -50,7 +59,88 @@ def validate_source_url(url: str) -> str:
         raise ValidationError(f"Use {url_kinds()}.", code="scheme")
     if not urlsplit(url).hostname:
         raise ValidationError("The git URL needs a host name.", code="invalid")
+    check_host(source_host(url), "The git host")
     return url
+
+
+def split_credentials(url: str) -> tuple[str, str, str]:
+    """``(url, username, password)``: a password written into an http(s) or ssh URL is taken out.
+
+    Stored and shown URLs never hold a password; builds hand it to git through a credential
+    file instead (builds.pipeline). For http(s) the user name goes too (it travels with the
+    password); an ssh URL keeps its user, which is who ssh logs in as.
+    """
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return url, "", ""
+    if password is None or parts.scheme.lower() not in ("http", "https", "ssh"):
+        return url, "", ""
+    username = unquote(parts.username or "")
+    host = parts.netloc.rpartition("@")[2]
+    if parts.scheme.lower() == "ssh":
+        netloc = f"{quote(username, safe='')}@{host}" if username else host
+    else:
+        netloc = host
+    return urlunsplit(parts._replace(netloc=netloc)), username, unquote(password)
+
+
+def source_host(url: str) -> str:
+    """The host a git URL points at ("" for local paths and file:// URLs)."""
+    if SCP_LIKE.match(url):
+        return url.split("@", 1)[1].split(":", 1)[0]
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+
+
+def address_problem(address: str, *, allow_private: bool) -> str:
+    """Why a build may not reach ``address`` (an IP), or "" when it may.
+
+    Link-local and metadata addresses (169.254.169.254: the cloud's credentials for this host)
+    are never reachable; loopback and private ranges (this host's own services, the internal
+    network) only when the hub says so (WHARF_BUILD_ALLOW_PRIVATE_SOURCES).
+    """
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    if ip.is_link_local or ip in METADATA_ADDRESSES:
+        return "a link-local or cloud metadata address"
+    if ip.is_unspecified or ip.is_multicast or (ip.is_reserved and not ip.is_loopback):
+        return "not an address a build may reach"
+    if not ip.is_global and not allow_private:
+        return "a loopback or private address (set WHARF_BUILD_ALLOW_PRIVATE_SOURCES=1 to allow)"
+    return ""
+
+
+def resolve(host: str) -> list[str]:
+    """The IP addresses ``host`` resolves to (itself for a literal); [] when it does not."""
+    host = host.strip("[]")
+    try:
+        return [ipaddress.ip_address(host).compressed]
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return []
+    return list(dict.fromkeys(info[4][0] for info in infos))
+
+
+def check_host(host: str, what: str) -> list[str]:
+    """The addresses of ``host`` once each is one a build may reach; ValidationError otherwise.
+
+    A name that does not resolve passes: git (or the registry client) then says so itself.
+    """
+    addresses = resolve(host)
+    for address in addresses:
+        problem = address_problem(address, allow_private=settings.WHARF_BUILD_ALLOW_PRIVATE_SOURCES)
+        if problem:
+            shown = host if host.strip("[]") == address else f"{host} ({address})"
+            raise ValidationError(f"{what} {shown} is {problem}.", code="address")
+    return addresses
 
 
 def validate_ref(ref: str, what: str = "branch or tag") -> str:
@@ -104,6 +194,17 @@ def validate_build_args(args) -> dict[str, str]:
             raise ValidationError(f"Build arg {key} must be a string of at most 1000 characters.")
         clean[key] = str(value)
     return clean
+
+
+def validate_secret_name(name: str) -> str:
+    name = (name or "").strip()
+    if not SECRET_NAME.match(name):
+        raise ValidationError(
+            "A secret's name is letters, digits, _ . and - (not first a digit, at most 64); "
+            "the Dockerfile reads it with RUN --mount=type=secret,id=<name>.",
+            code="invalid",
+        )
+    return name
 
 
 def validate_tag_template(template: str) -> str:

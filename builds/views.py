@@ -7,14 +7,15 @@ cancel and edit the settings. Everything else is a 404, the same as a missing re
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from builds import services, validation
-from builds.forms import BuildNowForm, RuleForm, SourceForm, add_service_errors
-from builds.models import Build, BuildLogLine, BuildRule
+from builds.forms import BuildNowForm, RuleForm, SecretForm, SourceForm, add_service_errors
+from builds.models import Build, BuildLogLine, BuildRule, BuildSecret
 from hub.models import Repository
 from hub.selectors import repository_permissions
 from hub.views.common import repository_context, repository_for, repository_url
@@ -49,7 +50,20 @@ def _history(request, repository: Repository) -> dict:
     return {"page": page, "builds": page.object_list}
 
 
-def render_tab(request, repository: Repository, *, run_form=None, source_form=None, rule_form=None):
+def _source_form(row, data=None) -> SourceForm:
+    initial = {"source_url": row.source_url, "git_username": row.git_username}
+    return SourceForm(data, initial=initial, has_token=row.has_git_token)
+
+
+def render_tab(
+    request,
+    repository: Repository,
+    *,
+    run_form=None,
+    source_form=None,
+    rule_form=None,
+    secret_form=None,
+):
     context = repository_context(request, repository, "builds")
     context.update(_history(request, repository))
     if context["perms"]["write"]:
@@ -59,10 +73,12 @@ def render_tab(request, repository: Repository, *, run_form=None, source_form=No
         context.update(
             build_settings=settings_row,
             rules=rules,
+            secrets=list(BuildSecret.objects.filter(repository=repository)),
             trigger_url=request.build_absolute_uri(trigger_path),
             run_form=run_form or BuildNowForm(rules=[r for r in rules if r.active]),
-            source_form=source_form or SourceForm(initial={"source_url": settings_row.source_url}),
+            source_form=source_form or _source_form(settings_row),
             rule_form=rule_form or RuleForm(),
+            secret_form=secret_form or SecretForm(),
         )
     return render(request, "hub/repository/builds.html", context)
 
@@ -107,6 +123,11 @@ def build_run(request, namespace: str, name: str):
             add_service_errors(form, error, rename={"source_ref": "ref"})
     if not builds:
         return render_tab(request, repository, run_form=form)
+    if message := services.queue_failure(builds):
+        form.add_error(None, message)
+        response = render_tab(request, repository, run_form=form)
+        response.status_code = 503
+        return response
     numbers = ", ".join(f"#{build.pk}" for build in builds)
     messages.success(request, f"Queued build {numbers}.")
     if len(builds) == 1:
@@ -117,18 +138,51 @@ def build_run(request, namespace: str, name: str):
 @require_POST
 def source_save(request, namespace: str, name: str):
     repository = _repository(request, namespace, name, write=True)
-    form = SourceForm(request.POST)
+    form = _source_form(services.build_settings_for(repository=repository), request.POST)
     if form.is_valid():
         try:
-            services.settings_source_update(
-                repository=repository, source_url=form.cleaned_data["source_url"]
-            )
+            with transaction.atomic():
+                try:
+                    services.settings_source_update(
+                        repository=repository, source_url=form.cleaned_data["source_url"]
+                    )
+                except ValidationError as error:
+                    raise ValidationError({"source_url": error.messages}) from None
+                if (login := form.credentials()) is not None:
+                    username, token = login
+                    services.settings_credentials_update(
+                        repository=repository, username=username, token=token
+                    )
         except ValidationError as error:
-            form.add_error("source_url", error)
+            add_service_errors(form, error)
         else:
-            messages.success(request, "Git URL saved.")
+            messages.success(request, "Git source saved.")
             return redirect(_tab_url(repository, "build-settings"))
     return render_tab(request, repository, source_form=form)
+
+
+@require_POST
+def secret_add(request, namespace: str, name: str):
+    repository = _repository(request, namespace, name, write=True)
+    form = SecretForm(request.POST)
+    if form.is_valid():
+        try:
+            secret = services.secret_set(repository=repository, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Secret {secret.name} saved.")
+            return redirect(_tab_url(repository, "secrets"))
+    return render_tab(request, repository, secret_form=form)
+
+
+@require_POST
+def secret_remove(request, namespace: str, name: str, secret: str):
+    repository = _repository(request, namespace, name, write=True)
+    row = get_object_or_404(BuildSecret, repository=repository, name=secret)
+    services.secret_delete(secret=row)
+    messages.success(request, f"Secret {row.name} deleted.")
+    return redirect(_tab_url(repository, "secrets"))
 
 
 @require_POST
@@ -184,11 +238,23 @@ def rule_remove(request, namespace: str, name: str, rule_id: int):
 # --- a build's page, its raw log, cancelling ---
 
 
+def _log_lines(request, repository: Repository, build: Build):
+    """The build's lines this viewer may read: full command lines only for those who push."""
+    lines = BuildLogLine.objects.filter(build=build)
+    if not repository_permissions(user=request.user, repository=repository)["write"]:
+        lines = lines.filter(private=False)
+    return lines
+
+
 @require_safe
 def build_detail(request, namespace: str, name: str, build_id: int):
     repository = _repository(request, namespace, name)
     build = _build(repository, build_id)
-    newest = build.log_lines.order_by("-seq").values_list("seq", "text")[:PAGE_LINES]
+    newest = (
+        _log_lines(request, repository, build)
+        .order_by("-seq")
+        .values_list("seq", "text")[:PAGE_LINES]
+    )
     lines = list(reversed(newest))
     context = {
         **repository_context(request, repository, "builds"),
@@ -205,7 +271,7 @@ def build_detail(request, namespace: str, name: str, build_id: int):
 def build_log(request, namespace: str, name: str, build_id: int):
     repository = _repository(request, namespace, name)
     build = _build(repository, build_id)
-    texts = BuildLogLine.objects.filter(build=build).order_by("seq").values_list("text", flat=True)
+    texts = _log_lines(request, repository, build).order_by("seq").values_list("text", flat=True)
     body = "".join(f"{text}\n" for text in texts.iterator(chunk_size=2000))
     response = HttpResponse(body, content_type="text/plain; charset=utf-8")
     filename = f"{repository.full_name.replace('/', '-')}-build-{build.pk}.log"

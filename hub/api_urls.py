@@ -9,6 +9,8 @@ from builds.api.builds import BuildCancelApi, BuildDetailApi, BuildListApi, Buil
 from builds.api.settings import (
     BuildRuleDetailApi,
     BuildRuleListApi,
+    BuildSecretDetailApi,
+    BuildSecretListApi,
     BuildSettingsApi,
     RegenerateSecretApi,
 )
@@ -61,5 +63,11 @@ urlpatterns = [
     ),
     re_path(rf"^{REPO}/build-rules/$", BuildRuleListApi.as_view(), name="build-rules"),
     re_path(rf"^{RULE}/$", BuildRuleDetailApi.as_view(), name="build-rule"),
+    re_path(rf"^{REPO}/build-secrets/$", BuildSecretListApi.as_view(), name="build-secrets"),
+    re_path(
+        rf"^{REPO}/build-secrets/(?P<secret>[A-Za-z_][A-Za-z0-9_.-]{{0,63}})/$",
+        BuildSecretDetailApi.as_view(),
+        name="build-secret",
+    ),
     path("build-triggers/<uuid:trigger_uuid>/", BuildTriggerApi.as_view(), name="build-trigger"),
 ]

@@ -244,7 +244,32 @@ if WHARF_GC_INTERVAL_HOURS:
 # --- Automated builds ---
 # file:// URLs and local paths as build sources: for tests and development only.
 WHARF_BUILD_ALLOW_LOCAL_SOURCES = env_bool("WHARF_BUILD_ALLOW_LOCAL_SOURCES", False)
+# Git hosts and base-image registries at loopback or private addresses (this host's own services,
+# the internal network): off by default, so a build cannot be pointed at them. Link-local and
+# cloud metadata addresses are refused whatever this says.
+WHARF_BUILD_ALLOW_PRIVATE_SOURCES = env_bool("WHARF_BUILD_ALLOW_PRIVATE_SOURCES", False)
 WHARF_BUILD_TIMEOUT = env_int("WHARF_BUILD_TIMEOUT", 3600, minimum=30)
+# What one build's commands may write to its log (the database): past either, lines are counted
+# for progress but not stored, and the log says so.
+WHARF_BUILD_LOG_MAX_LINES = env_int("WHARF_BUILD_LOG_MAX_LINES", 200_000, minimum=1000)
+WHARF_BUILD_LOG_MAX_BYTES = env_int("WHARF_BUILD_LOG_MAX_MB", 64, minimum=1) * 1024 * 1024
+# git has no timeout of its own: a server that accepts and never answers holds a clone forever.
+WHARF_BUILD_CLONE_TIMEOUT = env_int("WHARF_BUILD_CLONE_TIMEOUT", 600, minimum=5)
+# RUN steps get a network namespace of their own (outbound through slirp4netns, without the
+# host's loopback): "private". "host" shares the worker's network (and its 127.0.0.1).
+WHARF_BUILD_NETWORK = env_str("WHARF_BUILD_NETWORK", "private")
+if WHARF_BUILD_NETWORK not in {"private", "host"}:
+    raise ImproperlyConfigured(
+        f"WHARF_BUILD_NETWORK must be private or host; got {WHARF_BUILD_NETWORK!r}"
+    )
+# How often the worker removes superseded images and dead containers from the per-repository
+# layer stores (hours); 0 turns the schedule off (workers still prune when they start).
+WHARF_BUILD_PRUNE_INTERVAL_HOURS = env_int("WHARF_BUILD_PRUNE_INTERVAL_HOURS", 6, minimum=0)
+if WHARF_BUILD_PRUNE_INTERVAL_HOURS:
+    CELERY_BEAT_SCHEDULE["builds-prune"] = {
+        "task": "builds.tasks.prune_build_stores",
+        "schedule": WHARF_BUILD_PRUNE_INTERVAL_HOURS * 3600,
+    }
 WHARF_BUILDER = env_str("WHARF_BUILDER", "buildah")
 if WHARF_BUILDER not in {"buildah", "docker"}:
     raise ImproperlyConfigured(f"WHARF_BUILDER must be buildah or docker; got {WHARF_BUILDER!r}")

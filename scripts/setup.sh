@@ -6,10 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-run}"
 
-packages=(python3 python3-venv git redis-server buildah skopeo busybox-static)
+# slirp4netns: RUN steps of builds get a network of their own, without the host's loopback;
+# openssh-client: ssh:// build sources.
+packages=(python3 python3-venv git redis-server buildah skopeo busybox-static slirp4netns
+  openssh-client)
 if [ "$mode" = test ]; then
-  # Browser tests drive Debian's chromium; podman is a registry client the tests use.
-  packages+=(chromium fonts-dejavu-core podman)
+  # Browser tests drive Debian's chromium; podman is a registry client the tests use; the build
+  # tests read the host's addresses with ip (iproute2).
+  packages+=(chromium fonts-dejavu-core podman iproute2)
 fi
 
 missing=()

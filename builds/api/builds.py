@@ -21,6 +21,7 @@ from builds.api.common import (
     WRITE_ERRORS,
     StrictSerializer,
     build_or_404,
+    can_write,
     repository_for_writer,
     service_error,
 )
@@ -40,6 +41,17 @@ ONE_OFF_ONLY = {"dockerfile", "context", "tag", "tags", "build_args", "no_cache"
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The build has already ended."
+
+
+class QueueUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "Builds cannot be queued right now."
+
+
+def _refuse_unqueued(builds) -> None:
+    """503 when the broker refused the builds (they ended ``error`` with the reason)."""
+    if message := services.queue_failure(builds):
+        raise QueueUnavailable(message)
 
 
 class PlainTextRenderer(renderers.BaseRenderer):
@@ -150,9 +162,12 @@ class BuildListApi(generics.GenericAPIView):
             validation.validate_ref(data["source"])
         except DjangoValidationError as error:
             raise exceptions.ValidationError({"source": error.messages}) from None
+        context = {"can_write": True}  # only writers get here
         if "source_url" in data:
             build = self._one_off(request, repository, data)
-            return Response(BuildDetailSerializer(build).data, status=status.HTTP_201_CREATED)
+            _refuse_unqueued([build])
+            body = BuildDetailSerializer(build, context=context).data
+            return Response(body, status=status.HTTP_201_CREATED)
         settings_row = services.build_settings_for(repository=repository)
         if not settings_row.source_url:
             raise exceptions.ValidationError(
@@ -177,7 +192,8 @@ class BuildListApi(generics.GenericAPIView):
         if not builds:
             message = _no_rule_message(repository, data["source_type"], data["source"])
             raise exceptions.ValidationError({"source": [message]})
-        body = BuildBatchSerializer({"builds": builds}).data
+        _refuse_unqueued(builds)
+        body = BuildBatchSerializer({"builds": builds}, context=context).data
         return Response(body, status=status.HTTP_201_CREATED)
 
     @staticmethod
@@ -212,8 +228,10 @@ class BuildDetailApi(APIView):
         responses={200: BuildDetailSerializer, 404: NOT_FOUND},
     )
     def get(self, request, namespace, name, build_id):
-        build = build_or_404(repository_visible(request, namespace, name), build_id)
-        return Response(BuildDetailSerializer(build).data)
+        repository = repository_visible(request, namespace, name)
+        build = build_or_404(repository, build_id)
+        context = {"can_write": can_write(request, repository)}
+        return Response(BuildDetailSerializer(build, context=context).data)
 
 
 class BuildCancelApi(APIView):
@@ -247,7 +265,8 @@ class BuildCancelApi(APIView):
         ):
             raise _ended(build)  # it ended while we asked: build_cancel changed nothing
         code = status.HTTP_200_OK if build.is_final else status.HTTP_202_ACCEPTED
-        return Response(BuildDetailSerializer(build).data, status=code)
+        body = BuildDetailSerializer(build, context={"can_write": True}).data
+        return Response(body, status=code)
 
 
 class BuildLogsApi(APIView):
@@ -287,7 +306,8 @@ class BuildLogsApi(APIView):
         },
     )
     def get(self, request, namespace, name, build_id):
-        build = build_or_404(repository_visible(request, namespace, name), build_id)
+        repository = repository_visible(request, namespace, name)
+        build = build_or_404(repository, build_id)
         query = self.QuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         after = query.validated_data["after"]
@@ -296,6 +316,8 @@ class BuildLogsApi(APIView):
         # The status is read before the lines: a build seen final has written all of them.
         build_status = build.status
         lines = BuildLogLine.objects.filter(build=build, seq__gt=after).order_by("seq")
+        if not can_write(request, repository):
+            lines = lines.filter(private=False)  # full command lines are for writers
         rows = list(lines.values_list("seq", "text")[: limit + 1 if limit else None])
         more = bool(limit) and len(rows) > limit
         rows = rows[:limit] if limit else rows

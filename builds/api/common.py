@@ -6,6 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, serializers
 
+from accounts.models import AccessToken
 from builds.models import Build, BuildRule
 from hub.api.common import repository_visible
 from hub.api.schema import NOT_FOUND, UNAUTHORIZED
@@ -29,6 +30,14 @@ RULE_ID = OpenApiParameter("rule_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
 
 def can_write(request, repository: Repository) -> bool:
+    """Whether the caller may push: their rights, narrowed by their access token's scope.
+
+    What only writers see (trigger secrets, build-arg values, full log lines) asks this too, so
+    a read-only token reads what its holder could read, never a way to write.
+    """
+    token = request.auth
+    if isinstance(token, AccessToken) and not token.grants("write"):
+        return False
     return repository_permissions(user=request.user, repository=repository)["write"]
 
 

@@ -1,6 +1,8 @@
 """Build settings (the git URL, the trigger URL and its secret) and build rules."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.response import Response
@@ -16,8 +18,8 @@ from builds.api.common import (
     rule_or_404,
     service_error,
 )
-from builds.models import BuildRule, BuildSettings, SourceType
-from builds.serializers import BuildRuleSerializer, BuildSettingsSerializer
+from builds.models import BuildRule, BuildSecret, BuildSettings, SourceType
+from builds.serializers import BuildRuleSerializer, BuildSecretSerializer, BuildSettingsSerializer
 from hub.api.common import repository_visible
 from hub.api.schema import NOT_FOUND, VALIDATION
 from hub.models import Repository
@@ -32,7 +34,8 @@ def _settings_response(request, repository: Repository, row: BuildSettings) -> R
 
 
 class BuildSettingsApi(APIView):
-    """``…/build-settings/``: read (secret for writers only); writers set the git URL."""
+    """``…/build-settings/``: read (secrets for writers only); writers set the git URL and the
+    credentials for a private git host."""
 
     @extend_schema_serializer(component_name="BuildSettingsUpdate")
     class InputSerializer(StrictSerializer):
@@ -40,12 +43,27 @@ class BuildSettingsApi(APIView):
             max_length=500,
             allow_blank=True,
             trim_whitespace=True,
-            help_text="https, http, ssh or git URL (or user@host:path); empty to unset.",
+            required=False,
+            help_text="https, http, ssh or git URL (or user@host:path); empty to unset. A "
+            "password in it is moved into the credentials and never shown.",
+        )
+        git_username = serializers.CharField(
+            max_length=200, allow_blank=True, required=False, help_text="For a private https host."
+        )
+        git_token = serializers.CharField(
+            max_length=4096,
+            allow_blank=True,
+            required=False,
+            write_only=True,
+            trim_whitespace=False,
+            help_text="Its password or access token; write-only, stored encrypted, sent only to "
+            "the git URL's host. Empty removes the credentials.",
         )
 
     @extend_schema(
         summary="Get a repository's build settings",
-        description="`trigger_secret` is null for those who may not push.",
+        description="`trigger_secret`, `git_username` and `secrets` are null for those who may "
+        "not push (a read-only token included). A git token is never shown.",
         tags=["builds"],
         responses={200: BuildSettingsSerializer, 404: NOT_FOUND},
     )
@@ -55,7 +73,7 @@ class BuildSettingsApi(APIView):
         return _settings_response(request, repository, row)
 
     @extend_schema(
-        summary="Set a repository's git URL",
+        summary="Set a repository's git URL and its credentials",
         tags=["builds"],
         request=InputSerializer,
         responses={200: BuildSettingsSerializer, 400: VALIDATION, **WRITE_ERRORS},
@@ -64,13 +82,92 @@ class BuildSettingsApi(APIView):
         repository = repository_for_writer(request, namespace, name)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            row = services.settings_source_update(
-                repository=repository, source_url=serializer.validated_data["source_url"]
+        data = serializer.validated_data
+        if not data:
+            raise exceptions.ValidationError(
+                {"detail": "Send source_url, and git_username with git_token for a private host."}
             )
+        try:
+            with transaction.atomic():
+                row = services.build_settings_for(repository=repository)
+                if "source_url" in data:
+                    try:
+                        row = services.settings_source_update(
+                            repository=repository, source_url=data["source_url"]
+                        )
+                    except DjangoValidationError as error:
+                        raise DjangoValidationError({"source_url": error.messages}) from None
+                if "git_username" in data or "git_token" in data:
+                    row = services.settings_credentials_update(
+                        repository=repository,
+                        username=data.get("git_username", row.git_username),
+                        token=data.get("git_token"),
+                    )
         except DjangoValidationError as error:
-            raise exceptions.ValidationError({"source_url": error.messages}) from None
+            raise service_error(error) from None
         return _settings_response(request, repository, row)
+
+
+class BuildSecretListApi(generics.GenericAPIView):
+    """``…/build-secrets/``: the names of a repository's secret build values; set one."""
+
+    serializer_class = BuildSecretSerializer
+
+    @extend_schema_serializer(component_name="BuildSecretInput")
+    class InputSerializer(StrictSerializer):
+        name = serializers.CharField(max_length=64)
+        value = serializers.CharField(
+            max_length=65536, write_only=True, trim_whitespace=False, help_text="Write-only."
+        )
+
+    @extend_schema(
+        summary="List a repository's secret build values (names only)",
+        tags=["builds"],
+        responses={200: BuildSecretSerializer(many=True), **WRITE_ERRORS},
+    )
+    def get(self, request, namespace, name):
+        repository = repository_for_writer(request, namespace, name)
+        page = self.paginate_queryset(BuildSecret.objects.filter(repository=repository))
+        return self.get_paginated_response(BuildSecretSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Set a secret build value",
+        description="Builds mount it for `RUN --mount=type=secret,id=<name>` (at "
+        "`/run/secrets/<name>`); it is never logged, shown or put in the image by Wharf. "
+        "Setting an existing name replaces its value.",
+        tags=["builds"],
+        request=InputSerializer,
+        responses={201: BuildSecretSerializer, 400: VALIDATION, **WRITE_ERRORS},
+    )
+    def post(self, request, namespace, name):
+        repository = repository_for_writer(request, namespace, name)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            secret = services.secret_set(repository=repository, **serializer.validated_data)
+        except DjangoValidationError as error:
+            raise service_error(error) from None
+        return Response(BuildSecretSerializer(secret).data, status=status.HTTP_201_CREATED)
+
+
+class BuildSecretDetailApi(APIView):
+    """``…/build-secrets/{secret}/``: remove a secret build value."""
+
+    token_actions = {"DELETE": "write"}  # configuration, not content
+
+    @extend_schema(
+        summary="Delete a secret build value",
+        tags=["builds"],
+        request=None,
+        responses={204: OpenApiResponse(description="Deleted."), **WRITE_ERRORS},
+    )
+    def delete(self, request, namespace, name, secret):
+        repository = repository_for_writer(request, namespace, name)
+        row = BuildSecret.objects.filter(repository=repository, name=secret).first()
+        if row is None:
+            raise Http404(f"No secret {secret} in {repository.full_name}.")
+        services.secret_delete(secret=row)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class RegenerateSecretApi(APIView):
@@ -129,7 +226,10 @@ class BuildRuleListApi(generics.GenericAPIView):
     def get(self, request, namespace, name):
         repository = repository_visible(request, namespace, name)
         page = self.paginate_queryset(BuildRule.objects.filter(repository=repository))
-        return self.get_paginated_response(BuildRuleSerializer(page, many=True).data)
+        context = {"can_write": can_write(request, repository)}
+        return self.get_paginated_response(
+            BuildRuleSerializer(page, many=True, context=context).data
+        )
 
     @extend_schema(
         summary="Add a build rule",
@@ -145,7 +245,8 @@ class BuildRuleListApi(generics.GenericAPIView):
             rule = services.rule_create(repository=repository, **fields)
         except DjangoValidationError as error:
             raise service_error(error) from None
-        return Response(BuildRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+        body = BuildRuleSerializer(rule, context={"can_write": True}).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class BuildRuleDetailApi(APIView):
@@ -161,8 +262,10 @@ class BuildRuleDetailApi(APIView):
         responses={200: BuildRuleSerializer, 404: NOT_FOUND},
     )
     def get(self, request, namespace, name, rule_id):
-        rule = rule_or_404(repository_visible(request, namespace, name), rule_id)
-        return Response(BuildRuleSerializer(rule).data)
+        repository = repository_visible(request, namespace, name)
+        rule = rule_or_404(repository, rule_id)
+        context = {"can_write": can_write(request, repository)}
+        return Response(BuildRuleSerializer(rule, context=context).data)
 
     def _update(self, request, namespace, name, rule_id, *, partial: bool):
         repository = repository_for_writer(request, namespace, name)
@@ -172,7 +275,7 @@ class BuildRuleDetailApi(APIView):
             rule = services.rule_update(rule=rule, **fields)
         except DjangoValidationError as error:
             raise service_error(error) from None
-        return Response(BuildRuleSerializer(rule).data)
+        return Response(BuildRuleSerializer(rule, context={"can_write": True}).data)
 
     @extend_schema(
         summary="Replace a build rule",

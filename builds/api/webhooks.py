@@ -139,4 +139,11 @@ class BuildTriggerApi(APIView):
         if not builds:
             detail = f"No active autobuild rule covers {push.source_type} “{push.ref}”."
             return Response({"builds": [], "detail": detail})
+        if message := services.queue_failure(builds):
+            # 503: git hosts retry a delivery that failed this way, or show it for a redeliver.
+            return Response(
+                {"builds": [b.pk for b in builds], "detail": message},
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": "30"},
+            )
         return Response({"builds": [b.pk for b in builds]}, status=status.HTTP_202_ACCEPTED)

@@ -145,6 +145,15 @@ def authenticate(request) -> Caller:
                 f"invalid or expired token: {exc}", headers=challenge(error="invalid_token")
             ) from None
         caller = Caller(grant=grant)
+        if grant.build:
+            from builds.credentials import is_active  # a build's token ends with its phase
+
+            build_id, _, credential_id = grant.build.partition(":")
+            if not build_id.isdigit() or not is_active(int(build_id), credential_id):
+                raise Unauthorized(
+                    "the build this token was issued to has finished this step",
+                    headers=challenge(error="invalid_token"),
+                )
         if grant.subject and grant.pat:
             # One query for both: the account is active and its access token is not revoked.
             pat = (

@@ -82,13 +82,14 @@ class Grant:
     subject: str = ""
     access: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     pat: str = ""  # uuid of the access token it was issued for, checked again on every use
+    build: str = ""  # "<build id>:<credential id>" it was issued for, checked again on every use
 
     def allows(self, type_: str, name: str, action: str) -> bool:
         actions = self.access.get((type_, name), set())
         return action in actions or "*" in actions
 
 
-def issue(*, subject: str, access: list[dict], pat: str = "") -> dict:
+def issue(*, subject: str, access: list[dict], pat: str = "", build: str = "") -> dict:
     now = int(time.time())
     ttl = settings.WHARF_REGISTRY_TOKEN_TTL
     claims = {
@@ -103,6 +104,8 @@ def issue(*, subject: str, access: list[dict], pat: str = "") -> dict:
     }
     if pat:
         claims["pat"] = pat
+    if build:
+        claims["bld"] = build
     token = jwt.encode(claims, _key(), algorithm=ALGORITHM)
     issued = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
     return {"token": token, "access_token": token, "expires_in": ttl, "issued_at": issued}
@@ -123,32 +126,54 @@ def verify(token: str) -> Grant:
     for entry in claims["access"]:
         key = (str(entry["type"]), str(entry["name"]))
         access.setdefault(key, set()).update(str(a) for a in entry["actions"])
-    return Grant(subject=claims["sub"], access=access, pat=claims.get("pat", ""))
+    return Grant(
+        subject=claims["sub"], access=access, pat=claims.get("pat", ""), build=claims.get("bld", "")
+    )
 
 
-# --- build credentials: what a build worker logs in with to push one repository ---
+# --- build credentials: what a build worker logs in with (builds/credentials.py decides) ---
 
 BUILD_USERNAME = "wharf-build"  # not a valid account name, so it never shadows a user
 BUILD_AUDIENCE = "wharf-build"
 
 
-def issue_build_credential(*, repository: str, build_id: int, ttl: int) -> str:
-    """A password for ``wharf-build`` that may push ``repository`` (ns/name) and nothing else."""
+@dataclass(frozen=True)
+class BuildClaims:
+    build_id: int
+    credential_id: str  # the jti; the build row names the one that works now
+    repository: str  # ns/name the build pushes
+    phase: str  # "pull" (base images) or "push" (the result)
+
+
+def sign_build_credential(
+    *, build_id: int, credential_id: str, repository: str, phase: str, ttl: int
+) -> str:
+    """A password for ``wharf-build``, standing for one phase of one build."""
     now = int(time.time())
     claims = {
         "aud": BUILD_AUDIENCE,
         "sub": f"build:{build_id}",
+        "jti": credential_id,
         "repo": repository,
+        "phase": phase,
         "iat": now,
         "exp": now + ttl,
     }
     return jwt.encode(claims, _key(), algorithm=ALGORITHM)
 
 
-def verify_build_credential(secret: str) -> str | None:
-    """The repository a build credential may push, or None when it is not a valid one."""
+def read_build_credential(secret: str) -> BuildClaims | None:
+    """The claims of a well-signed, unexpired build credential (not yet checked for
+    revocation: builds.credentials does that), or None."""
     try:
-        claims = jwt.decode(secret, _key(), algorithms=[ALGORITHM], audience=BUILD_AUDIENCE)
-    except jwt.InvalidTokenError:
+        claims = jwt.decode(
+            secret,
+            _key(),
+            algorithms=[ALGORITHM],
+            audience=BUILD_AUDIENCE,
+            options={"require": ["sub", "jti", "repo", "phase", "exp"]},
+        )
+        build_id = int(str(claims["sub"]).removeprefix("build:"))
+    except (jwt.InvalidTokenError, ValueError):
         return None
-    return str(claims.get("repo", "")) or None
+    return BuildClaims(build_id, str(claims["jti"]), str(claims["repo"]), str(claims["phase"]))

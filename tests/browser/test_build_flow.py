@@ -35,7 +35,7 @@ def test_sign_up_build_from_git_and_open_the_tag(hub, page, shot, sources):  # n
 
     page.goto("/r/shipwright/hello/builds/")
     page.get_by_label("Git URL").fill(f"file://{source}")
-    page.get_by_role("button", name="Save git URL").click()
+    page.get_by_role("button", name="Save git source").click()
     page.get_by_text("Add a rule").click()
     page.get_by_label("Source", exact=True).fill("main")
     page.get_by_label("Docker tag").fill("latest")

@@ -35,6 +35,8 @@ def hub(asgi_server, settings, tmp_path_factory):
     """The registry to push to, the official busybox in it, and a Celery worker to build."""
     settings.WHARF_URL = asgi_server.url
     settings.WHARF_BUILD_ALLOW_LOCAL_SOURCES = True
+    # Git servers and registries of the tests listen on 127.0.0.1.
+    settings.WHARF_BUILD_ALLOW_PRIVATE_SOURCES = True
     # A fresh layer store per test, beside the default one, so the build user owns and reaches it.
     builds_dir = Path(tempfile.mkdtemp(prefix="test-", dir=sandbox.current().root.parent))
     settings.WHARF_BUILD_DIR = builds_dir

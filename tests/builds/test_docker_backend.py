@@ -54,11 +54,11 @@ def test_the_docker_backend_builds_pushes_and_records_the_digest(
     for name in ("latest", "v2"):
         assert Tag.objects.get(repository=repo, name=name).manifest.digest == build.digest
     calls = (tmp_path / "calls").read_text().splitlines()
-    assert calls[0].startswith("docker build -f ") and "--build-arg WHO=docker" in calls[0]
-    assert "--iidfile" in calls[0] and "-t localhost/wharf/builder/app:latest" in calls[0]
+    assert calls[0].startswith("docker build --pull -f ") and "--build-arg WHO=docker" in calls[0]
+    assert "--iidfile" in calls[0] and "-t localhost/wharf-cache:one-off" in calls[0]
     assert calls[1].startswith("docker tag sha256:") and calls[1].endswith(
         f"{host}/builder/app:latest"
     )
     assert calls[2] == f"docker push {host}/builder/app:latest"
     assert calls[4] == f"docker push {host}/builder/app:v2"
-    assert calls[5] == f"docker rmi localhost/wharf/builder/app:build-{build.pk}"
+    assert calls[5] == f"docker rmi localhost/wharf-build:{build.pk}"

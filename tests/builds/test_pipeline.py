@@ -4,18 +4,16 @@ image pushed into Wharf's registry and pulled back with skopeo."""
 import json
 import subprocess
 import time
-import uuid
-from pathlib import Path
 
 import pytest
 
 from builds import sandbox
 from builds.models import Build
-from builds.pipeline import reap_lost
+from builds.reaper import reap_lost
 from builds.services import build_cancel
 from hub.models import Tag
 from hub.registry import busybox
-from tests.builds.support import git, log_text, make_git_repo, start, wait_final
+from tests.builds.support import git, log_text, make_git_repo, start, still_running, wait_final
 
 pytestmark = [
     pytest.mark.integration,
@@ -137,16 +135,6 @@ def test_running_build_is_cancelled_within_seconds(hub, repo, sources):
     assert time.monotonic() - asked < 10
     assert "Build cancelled." in log_text(build)
     assert not still_running("sleep 71", within=5)
-
-
-def still_running(command: str, *, within: float) -> str:
-    """The processes running ``command`` that are left after ``within`` seconds, if any."""
-    deadline = time.monotonic() + within
-    while True:
-        found = subprocess.run(["pgrep", "-af", command], capture_output=True, text=True).stdout
-        if not found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.2)
 
 
 def test_run_steps_are_root_only_inside_a_user_namespace(hub, repo, sources):
@@ -295,75 +283,12 @@ def test_every_line_of_a_chatty_build_is_stored_in_order(hub, repo, sources):
     assert seqs == list(range(1, len(seqs) + 1))
 
 
-def test_a_killed_worker_leaves_no_build_running_forever(hub, repo, sources, settings):
-    """A real worker process, killed mid-build: the reaper ends the build, the next one works."""
-    import os
-    import signal
-    import sys
-
-    from django.db import connection
-
-    queue = f"test-killed-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "WHARF_URL": settings.WHARF_URL, "WHARF_BUILD_ALLOW_LOCAL_SOURCES": "1"}
-    if connection.vendor == "sqlite":
-        env["DATABASE_URL"] = f"sqlite:///{connection.settings_dict['NAME']}"
-    else:
-        d = connection.settings_dict
-        env["DATABASE_URL"] = f"postgres://{d['USER']}@{d['HOST']}:{d['PORT']}/{d['NAME']}"
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "hub",
-            "worker",
-            "--pool",
-            "solo",
-            "-Q",
-            queue,
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=Path(__file__).resolve().parents[2],
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        source = make_git_repo(sources / "src", {"Dockerfile": "FROM busybox\nRUN sleep 120\n"})
-        from builds.tasks import run_build
-
-        build = Build.objects.create(
-            repository=repo,
-            source_url=f"file://{source}",
-            source_ref="main",
-            tags=["latest"],
-            context=".",
-        )
-        run_build.apply_async((build.pk,), queue=queue)
-        deadline = time.monotonic() + 60
-        while build.status != "building" and time.monotonic() < deadline:
-            time.sleep(0.2)
-            build.refresh_from_db()
-        assert build.status == "building", log_text(build)
-        os.killpg(worker.pid, signal.SIGKILL)  # no goodbye: the worker is just gone
-        worker.wait()
-    finally:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait()
-
-    time.sleep(2)
-    assert reap_lost(older_than_seconds=1) == 1
-    build.refresh_from_db()
-    assert build.status == "error" and build.error == "worker lost"
-    assert "marked as lost" in log_text(build)
-    if sandbox.current().pid_namespace:
-        # The build's PID namespace died with the worker, and the RUN step with it.
-        assert not still_running("sleep 120", within=10)
-    else:  # without root there is no namespace: the RUN step lives on until it ends
-        subprocess.run(["pkill", "-f", "sleep 120"], capture_output=True)
-    again = make_git_repo(sources / "again", {"Dockerfile": "FROM busybox\n"})
-    assert wait_final(start(repo, again)).status == "success"
+def test_builds_of_one_repository_ending_in_the_same_image_take_turns(hub, repo, sources):
+    """A Dockerfile that only says FROM ends with its base's image: two such builds at once in
+    one store used to drop each other's names ("image not known"). They now take turns."""
+    source = make_git_repo(sources / "src", {"Dockerfile": "FROM busybox\n"})
+    builds = [start(repo, source, tags=[tag]) for tag in ("a", "b", "c")]
+    for build in builds:
+        build = wait_final(build)
+        assert build.status == "success", log_text(build)
+    assert len({wait_final(b).digest for b in builds}) == 1

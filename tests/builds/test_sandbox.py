@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from builds import sandbox
+from builds import sandbox, stores
 
 root_only = pytest.mark.skipif(os.geteuid() != 0, reason="only a root worker drops privileges")
 
@@ -62,7 +62,9 @@ def test_the_build_user_owns_only_what_its_commands_write(build_dir):
         assert owner(path) == 0 and path.stat().st_mode & 0o022 == 0
     for name in ("home", "src", "tmp", "out"):
         assert owner(scratch / name) == box.uid
-    for path in (box.storage, box.runroot, box.share):
+    store = stores.store_for(box, 8)
+    assert owner(store.path) == 0 and store.path.stat().st_mode & 0o022 == 0
+    for path in (store.storage, store.runroot, store.share):
         assert owner(path) == box.uid
     # It can write its own directories, not the worker's.
     result = as_sandbox(box, "touch out/x && touch y", cwd=scratch)
@@ -125,8 +127,10 @@ def test_a_missing_build_user_falls_back_to_root_and_says_why(build_dir, setting
     assert "setpriv" not in box.command(["true"])
     # The PID namespace still keeps a killed worker from leaving processes behind.
     assert box.command(["true"])[:1] == ["unshare"]
-    # Root's layers live apart from the build user's.
-    assert box.storage == build_dir / "containers-root" / "storage" and owner(box.storage) == 0
+    # Each repository's layers live in a store of their own, root's here.
+    store = stores.store_for(box, 3)
+    assert store.storage == build_dir / "repos" / "3" / "containers" / "storage"
+    assert owner(store.storage) == 0
 
 
 @root_only
@@ -138,10 +142,14 @@ def test_build_user_root_keeps_builds_as_root_without_a_note(build_dir, settings
 
 
 def test_an_unprivileged_worker_runs_commands_as_itself(tmp_path):
-    box = sandbox._resolve("wharf-build", 65534, str(tmp_path / "b"), str(tmp_path))
+    box = sandbox._resolve("wharf-build", 65534, str(tmp_path / "b"), str(tmp_path), "host")
     assert box.uid is None and not box.pid_namespace and box.note == ""
+    assert not box.private_network
     assert box.command(["buildah", "version"]) == ["buildah", "version"]
-    assert box.root == tmp_path / "b" and box.storage.is_dir()
+    assert box.root == tmp_path / "b" and (box.root / "repos").is_dir()
+    # Without root there is no network namespace to give RUN steps; every build log says so.
+    private = sandbox._resolve("wharf-build", 65534, str(tmp_path / "c"), str(tmp_path), "private")
+    assert "RUN steps share the worker's network" in private.note
 
 
 @root_only

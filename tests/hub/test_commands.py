@@ -42,5 +42,6 @@ def test_setup_as_non_root_prints_the_apt_line_for_what_is_missing():
     assert result.returncode == 1, result.stderr
     assert (
         "sudo apt-get update && sudo apt-get install -y "
-        "python3 python3-venv git redis-server buildah skopeo busybox-static\n"
+        "python3 python3-venv git redis-server buildah skopeo busybox-static slirp4netns "
+        "openssh-client\n"
     ) in result.stderr

@@ -200,29 +200,3 @@ def test_basic_auth_straight_to_v2_works_like_curl_expects(client):
     )
     assert response.status_code == 403
     assert "Read-only" in response.json()["errors"][0]["message"]
-
-
-def test_build_credential_pushes_its_repository_only(client):
-    owner = UserFactory()
-    repository_get_or_create(namespace=owner.username, name="app")
-    other = repository_get_or_create(namespace=owner.username, name="secret")
-    other.is_private = True
-    other.save()
-    credential = tokens.issue_build_credential(
-        repository=f"{owner.username}/app", build_id=1, ttl=60
-    )
-    access = access_of(
-        client,
-        f"scope=repository:{owner.username}/app:pull,push,delete"
-        f"&scope=repository:{owner.username}/secret:pull&scope=repository:library/x:push",
-        basic(tokens.BUILD_USERNAME, credential),
-    )
-    assert access[("repository", f"{owner.username}/app")] == {"pull", "push"}
-    assert access[("repository", f"{owner.username}/secret")] == set()
-    assert access[("repository", "library/x")] == set()
-
-
-def test_a_forged_build_credential_is_refused(client):
-    response = client.get("/token", HTTP_AUTHORIZATION=basic(tokens.BUILD_USERNAME, "not-a-jwt"))
-    assert response.status_code == 401
-    assert response.json()["errors"][0]["message"] == "invalid or expired build credential"

@@ -4,7 +4,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import User
-from hub.registry import access, names, tokens
+from hub.registry import access, tokens
 from hub.registry.errors import NameInvalid, RegistryError, Unauthorized, Unsupported
 
 
@@ -30,24 +30,17 @@ def _granted(user: User | None, token_scope: str, scopes: list[tokens.Scope]) ->
 
 
 def _build_token(secret: str, scopes: list[tokens.Scope]) -> JsonResponse:
-    """A build worker's token: pull and push on its one repository, public pulls elsewhere."""
-    repository = tokens.verify_build_credential(secret)
-    if repository is None:
-        raise Unauthorized("invalid or expired build credential", headers=access.challenge())
-    granted = []
-    for scope in scopes:
-        if scope.type != "repository":
-            continue
-        try:
-            mine = names.canonical(scope.name) == repository
-            allowed = {"pull", "push"} if mine else access.allowed_actions(None, scope.name)
-        except NameInvalid:
-            continue
-        wanted = set(tokens.ALL_ACTIONS) if "*" in scope.actions else set(scope.actions)
-        granted.append(
-            {"type": "repository", "name": scope.name, "actions": sorted(wanted & allowed)}
+    """A build's token: what its phase allows, within its starter's rights (builds.credentials)."""
+    from builds import credentials  # the builds app decides what a build may do
+
+    caller = credentials.authenticate(secret)
+    if caller is None:
+        raise Unauthorized(
+            "invalid, expired or revoked build credential", headers=access.challenge()
         )
-    body = tokens.issue(subject="", access=granted)
+    body = tokens.issue(
+        subject="", access=credentials.access_for(caller, scopes), build=caller.grant_id
+    )
     response = JsonResponse(body)
     response["Docker-Distribution-API-Version"] = "registry/2.0"
     response["Cache-Control"] = "no-store"

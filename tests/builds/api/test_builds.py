@@ -258,6 +258,7 @@ def test_history_queries_are_constant(repo, owner, django_assert_num_queries, ro
 
 def test_build_detail_shows_the_recipe_without_a_password_in_the_url(repo, clients):
     build = queued(repo, build_args={"A": "1"}, dockerfile="build/Dockerfile")
+    # A row from before passwords were moved out of URLs: still never shown.
     Build.objects.filter(pk=build.pk).update(source_url="https://bot:hunter2@git.example.test/w")
 
     response = clients["other"].get(f"{API}/web/builds/{build.pk}/")
@@ -265,11 +266,14 @@ def test_build_detail_shows_the_recipe_without_a_password_in_the_url(repo, clien
     assert response.status_code == 200
     body = response.json()
     assert body["source_url"] == "https://bot:****@git.example.test/w"
+    # Build-arg values only for those who may push.
     assert (body["dockerfile"], body["build_args"], body["no_cache"]) == (
         "build/Dockerfile",
-        {"A": "1"},
+        {"A": None},
         False,
     )
+    owner_view = clients["owner"].get(f"{API}/web/builds/{build.pk}/").json()
+    assert owner_view["build_args"] == {"A": "1"}
 
 
 def test_a_build_of_another_repository_is_404(repo, owner, clients):
@@ -388,3 +392,13 @@ def test_only_writers_cancel(repo, clients):
     assert clients["other"].post(f"{API}/web/builds/{build.pk}/cancel/").status_code == 403
     assert clients["anonymous"].post(f"{API}/web/builds/{build.pk}/cancel/").status_code == 401
     assert Build.objects.get(pk=build.pk).status == "queued"
+
+
+def test_a_one_off_build_fills_sourceref_and_refuses_regex_groups(repo, clients):
+    response = clients["owner"].post(
+        f"{API}/web/builds/", one_off(source="release", tag="{sourceref}-x"), format="json"
+    )
+    assert response.status_code == 201 and response.json()["tags"] == ["release-x"]
+    refused = clients["owner"].post(f"{API}/web/builds/", one_off(tag="{\\1}"), format="json")
+    assert refused.status_code == 400
+    assert "take what a rule's regex matched" in refused.json()["tag"][0]

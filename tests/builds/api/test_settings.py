@@ -172,6 +172,8 @@ BUILD_PATHS = {
         "patch",
         "delete",
     },
+    "/api/v2/repositories/{namespace}/{name}/build-secrets/": {"get", "post"},
+    "/api/v2/repositories/{namespace}/{name}/build-secrets/{secret}/": {"delete"},
     "/api/build-triggers/{trigger_uuid}/": {"post"},
 }
 
