@@ -40,7 +40,6 @@ import hashlib
 import os
 import pwd
 import stat
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -49,9 +48,8 @@ from pathlib import Path
 from django.conf import settings
 
 from builds import jail as jails
-from builds import network
+from builds import network, probes
 
-PROBE_TIMEOUT = 60
 RETRY_FALLBACK_SECONDS = 300
 MAX_OUTPUT_FILE = 4096
 
@@ -233,7 +231,7 @@ def _resolve(user: str, euid: int, configured: str, data_dir: str, net: str) -> 
                 "files, because the worker is not root"
             )
         return _prepared(Sandbox(root=root, user=_user_name(euid), note=note))
-    pid_namespace = _pid_namespaces_work()
+    pid_namespace = probes.pid_namespaces_work()
     private_network, why_not = False, ""
     if net == "private":
         why_not = network.probe()
@@ -262,7 +260,7 @@ def _resolve(user: str, euid: int, configured: str, data_dir: str, net: str) -> 
         return as_root(f"user {user!r} does not exist (run scripts/setup.sh as root to create it)")
     if entry is None:
         return as_root("")
-    if not _has_subordinate_ids(entry):
+    if not probes.has_subordinate_ids(entry):
         return as_root(f"user {user!r} has no ranges in /etc/subuid and /etc/subgid")
     root = Path(configured) if configured else _workspace_for(entry, Path(data_dir))
     sandbox = Sandbox(
@@ -282,7 +280,7 @@ def _resolve(user: str, euid: int, configured: str, data_dir: str, net: str) -> 
         _prepared(sandbox)
     except OSError as exc:
         return as_root(f"cannot prepare {root}: {exc}")
-    problem = _probe_user_namespace(sandbox)
+    problem = probes.user_namespace_problem(sandbox)
     if problem:
         return as_root(f"{user!r} cannot build rootless here: {problem}")
     return sandbox
@@ -359,54 +357,3 @@ def _user_name(uid: int) -> str:
         return pwd.getpwuid(uid).pw_name
     except KeyError:  # an id without a passwd entry, as some container platforms assign
         return f"uid{uid}"
-
-
-def _has_subordinate_ids(entry: pwd.struct_passwd) -> bool:
-    def listed(path: str) -> bool:
-        try:
-            lines = Path(path).read_text().splitlines()
-        except OSError:
-            return False
-        return any(line.split(":")[0] in (entry.pw_name, str(entry.pw_uid)) for line in lines)
-
-    return listed("/etc/subuid") and listed("/etc/subgid")
-
-
-def _pid_namespaces_work() -> bool:
-    try:
-        probe = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", "true"]
-        return subprocess.run(probe, capture_output=True, timeout=PROBE_TIMEOUT).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
-def _probe_user_namespace(sandbox: Sandbox) -> str:
-    """Empty when buildah, as the build user, can enter its user namespace; else why not."""
-    probe = sandbox.root / "probe"
-    _worker_dir(probe)
-    for name in ("storage", "run"):
-        sandbox._user_dir(probe / name)
-    args = sandbox.command(
-        [
-            "buildah",
-            "--root",
-            str(probe / "storage"),
-            "--runroot",
-            str(probe / "run"),
-            "--storage-driver",
-            "vfs",
-            "unshare",
-            "true",
-        ]
-    )
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(sandbox.root)}
-    try:
-        result = subprocess.run(
-            args, env=env, cwd=sandbox.root, capture_output=True, text=True, timeout=PROBE_TIMEOUT
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return str(exc)
-    if result.returncode != 0:
-        lines = (result.stderr or result.stdout).strip().splitlines()
-        return lines[-1][:300] if lines else f"exit code {result.returncode}"
-    return ""
