@@ -3,7 +3,8 @@
 ``Authorization: Bearer <token>`` (what ``curl -H`` and most scripts send) takes either a personal
 access token (``whf_pat_…``) or the short-lived JWT that ``POST /api/v2/users/login`` returns for a
 username and password, as Docker Hub's API does. ``Authorization: Basic base64(username:token)``
-(what ``docker login``-style clients send) takes personal access tokens only.
+(what ``docker login``-style clients send) takes personal access tokens, and robots' secrets
+(``acme+ci:whf_robot_…``; a bare robot secret works as a Bearer token too).
 A header that is present but wrong is an error, never a silent fall-back to anonymous.
 """
 
@@ -22,6 +23,8 @@ from accounts.models import AccessToken, User
 from accounts.services import access_token_authenticate
 
 INVALID = "Invalid, expired or revoked access token."
+INVALID_ROBOT = "Invalid, expired or revoked robot secret."
+ROBOT_PREFIX = "whf_robot_"  # orgs.models.Robot.PREFIX (accounts does not import orgs at load)
 INVALID_API_TOKEN = "Invalid or expired token; sign in again with POST /api/v2/users/login."
 WRONG_ACCOUNT = "This token belongs to another account; use that account's username."
 
@@ -88,6 +91,15 @@ def api_token_authenticate(*, raw: str) -> tuple[User, ApiToken] | None:
 
 
 def _authenticate_raw(raw: str, username: str | None = None):
+    if raw.startswith(ROBOT_PREFIX):
+        from orgs.robots import robot_authenticate
+
+        robot = robot_authenticate(raw=raw)
+        if robot is None:
+            raise exceptions.AuthenticationFailed(INVALID_ROBOT)
+        if username is not None and robot.user.username != username:
+            raise exceptions.AuthenticationFailed(WRONG_ACCOUNT)
+        return robot.user, robot
     token = access_token_authenticate(raw=raw)
     if token is None:
         raise exceptions.AuthenticationFailed(INVALID)
@@ -109,7 +121,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         credentials = credentials.strip()
         if not credentials or " " in credentials:
             raise exceptions.AuthenticationFailed("Malformed Bearer header: expected one token.")
-        if credentials.startswith(AccessToken.PREFIX):
+        if credentials.startswith((AccessToken.PREFIX, ROBOT_PREFIX)):
             return _authenticate_raw(credentials)
         authenticated = api_token_authenticate(raw=credentials)
         if authenticated is None:
@@ -133,8 +145,9 @@ class BasicTokenAuthentication(authentication.BaseAuthentication):
         username, sep, secret = decoded.partition(":")
         if not sep:
             raise exceptions.AuthenticationFailed("Malformed Basic header.")
-        if not secret.startswith(AccessToken.PREFIX):
+        if not secret.startswith((AccessToken.PREFIX, ROBOT_PREFIX)):
             raise exceptions.AuthenticationFailed(
-                "Use a personal access token as the password (Settings → Access tokens)."
+                "Use a personal access token (Settings → Access tokens) or a robot's secret as "
+                "the password."
             )
         return _authenticate_raw(secret, username=username)

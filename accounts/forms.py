@@ -35,7 +35,12 @@ class SignUpForm(forms.Form):
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()
         validate_username(username)
-        if User.objects.filter(username=username).exists():
+        from hub.models import Namespace  # organizations share the name space
+
+        if (
+            User.objects.filter(username=username).exists()
+            or Namespace.objects.filter(name=username).exists()
+        ):
             raise ValidationError("That username is taken.", code="taken")
         return username
 

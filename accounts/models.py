@@ -14,7 +14,8 @@ class User(AbstractUser):
 
     username = models.CharField(
         "username",
-        max_length=MAX_LENGTH,
+        # People's names are at most MAX_LENGTH (the validator); robots' (org+name) longer.
+        max_length=2 * MAX_LENGTH + 1,
         unique=True,
         help_text=HELP_TEXT,
         validators=[validate_username],

@@ -23,11 +23,16 @@ class TokenScopeAllows(permissions.BasePermission):
 
     def has_permission(self, request, view) -> bool:
         token = request.auth
-        if not isinstance(token, AccessToken):
+        if not hasattr(token, "grants"):  # a session or an API token: the account's full rights
             return True
         overrides = getattr(view, "token_actions", None) or {}
         action = overrides.get(request.method) or required_action(request.method)
         if not token.grants(action):
-            self.message = f"This access token is {token.get_scope_display()}; it cannot {action}."
+            if isinstance(token, AccessToken):
+                self.message = (
+                    f"This access token is {token.get_scope_display()}; it cannot {action}."
+                )
+            else:  # a robot
+                self.message = f"This robot may {', '.join(token.actions)}; it cannot {action}."
             return False
         return True

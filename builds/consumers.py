@@ -15,7 +15,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from builds.logs import group_name, status_event
 from builds.models import Build, BuildLogLine
-from hub.selectors import repository_permissions
+from hub.permissions import repository_access
 
 # Close codes. 4404 is sent after accepting, because a refused handshake reaches a browser as
 # 1006 ("abnormal"), indistinguishable from a dropped connection it should retry.
@@ -36,7 +36,7 @@ def _access(user, build_id: int) -> tuple[bool, bool]:
     )
     if build is None:
         return False, False
-    return True, repository_permissions(user=user, repository=build.repository)["write"]
+    return True, repository_access(user, build.repository).write
 
 
 @database_sync_to_async

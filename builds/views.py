@@ -17,7 +17,7 @@ from builds import services, validation
 from builds.forms import BuildNowForm, RuleForm, SecretForm, SourceForm, add_service_errors
 from builds.models import Build, BuildLogLine, BuildRule, BuildSecret
 from hub.models import Repository
-from hub.selectors import repository_permissions
+from hub.permissions import repository_access
 from hub.views.common import repository_context, repository_for, repository_url
 
 BUILDS_PER_PAGE = 25
@@ -27,7 +27,7 @@ PAGE_LINES = 5000
 
 def _repository(request, namespace: str, name: str, *, write: bool = False) -> Repository:
     repository = repository_for(request, namespace, name)
-    if write and not repository_permissions(user=request.user, repository=repository)["write"]:
+    if write and not repository_access(request.user, repository).write:
         raise Http404("No such repository")
     return repository
 
@@ -66,7 +66,7 @@ def render_tab(
 ):
     context = repository_context(request, repository, "builds")
     context.update(_history(request, repository))
-    if context["perms"]["write"]:
+    if context["perms"].write:
         settings_row = services.build_settings_for(repository=repository)
         rules = list(BuildRule.objects.filter(repository=repository))
         trigger_path = reverse("api:build-trigger", args=[settings_row.trigger_uuid])
@@ -88,7 +88,7 @@ def builds_tab(request, namespace: str, name: str):
     if request.GET.get("fragment") == "history":
         # The history table alone: the tab fetches it again when a build changes state.
         context = {"repository": repository, **_history(request, repository)}
-        context["perms"] = repository_permissions(user=request.user, repository=repository)
+        context["perms"] = repository_access(request.user, repository)
         response = render(request, "builds/history.html", context)
         response["Cache-Control"] = "no-store"
         return response
@@ -241,7 +241,7 @@ def rule_remove(request, namespace: str, name: str, rule_id: int):
 def _log_lines(request, repository: Repository, build: Build):
     """The build's lines this viewer may read: full command lines only for those who push."""
     lines = BuildLogLine.objects.filter(build=build)
-    if not repository_permissions(user=request.user, repository=repository)["write"]:
+    if not repository_access(request.user, repository).write:
         lines = lines.filter(private=False)
     return lines
 

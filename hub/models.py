@@ -15,14 +15,18 @@ LIBRARY = "library"
 
 
 class Namespace(models.Model):
-    """Where repositories live: a user's own (``alice``) or the official ``library``."""
+    """Where repositories live: a user's own (``alice``), an organization's (``acme``) or the
+    official ``library``. One name space for all three: no user and organization share a name."""
 
     class Kind(models.TextChoices):
         USER = "user", "User"
         LIBRARY = "library", "Official"
+        ORG = "org", "Organization"
 
     name = models.CharField(max_length=30, unique=True)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.USER)
+    # An organization's display name ("Acme Corp."); users carry theirs on the account.
+    full_name = models.CharField(max_length=100, blank=True)
     owner = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -35,7 +39,7 @@ class Namespace(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="library", owner__isnull=True)
+                condition=Q(kind__in=["library", "org"], owner__isnull=True)
                 | Q(kind="user", owner__isnull=False),
                 name="hub_namespace_owner_matches_kind",
             )
@@ -48,18 +52,27 @@ class Namespace(models.Model):
     def is_official(self) -> bool:
         return self.kind == self.Kind.LIBRARY
 
+    @property
+    def is_org(self) -> bool:
+        return self.kind == self.Kind.ORG
+
 
 class RepositoryQuerySet(models.QuerySet):
     def official(self):
         return self.filter(namespace__kind=Namespace.Kind.LIBRARY)
 
-    def visible_to(self, user):
-        """Repositories ``user`` may see (and pull): public ones, their own, all for staff."""
-        if user is not None and user.is_authenticated and user.is_staff:
-            return self
-        if user is not None and user.is_authenticated:
-            return self.filter(Q(is_private=False) | Q(namespace__owner=user))
-        return self.filter(is_private=False)
+    def visible_to(self, actor):
+        """Repositories ``actor`` (a user, a robot, a token's holder, None) may see and pull."""
+        from hub.permissions import repositories_visible
+
+        return repositories_visible(actor, self)
+
+    def with_access(self, actor):
+        """Each repository with ``access_level``: what ``actor`` may do to it (0–3), no extra
+        query when it is read (``hub.permissions.repository_access`` uses it)."""
+        from hub.permissions import repositories_with_access
+
+        return repositories_with_access(actor, self)
 
 
 class Repository(models.Model):

@@ -7,6 +7,7 @@ from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.http import Http404
 
 from hub.models import LIBRARY, Manifest, ManifestChild, Repository, Star, Tag
+from hub.permissions import READ, repository_level
 from hub.registry import mediatypes
 from hub.registry.storage import get_store
 
@@ -59,25 +60,17 @@ def repository_search(
 
 
 def repository_get_visible(*, user, namespace: str, name: str) -> Repository:
-    """The repository if ``user`` may see it; otherwise 404, exactly as if it did not exist."""
+    """The repository if ``user`` (or an Actor) may see it, what they may do to it remembered on
+    the row for ``hub.permissions.repository_access``; otherwise 404, exactly as if it did not
+    exist."""
     repo = (
-        Repository.objects.visible_to(user)
-        .select_related("namespace", "namespace__owner")
+        Repository.objects.select_related("namespace", "namespace__owner")
         .filter(namespace__name=namespace, name=name)
         .first()
     )
-    if repo is None:
+    if repo is None or repository_level(user, repo) < READ:
         raise Http404("No such repository")
     return repo
-
-
-def repository_permissions(*, user, repository: Repository) -> dict[str, bool]:
-    """Docker Hub's {read, write, admin} for ``user`` on a repository they can see."""
-    if user is None or not user.is_authenticated:
-        return {"read": not repository.is_private, "write": False, "admin": False}
-    owner = repository.namespace.owner_id == user.pk
-    admin = owner or user.is_staff
-    return {"read": True, "write": admin, "admin": admin}
 
 
 def repository_has_starred(*, user, repository: Repository) -> bool:
@@ -97,9 +90,12 @@ def explore_sections(*, user, limit: int = 8) -> dict[str, list[Repository]]:
 
 
 def user_repositories(*, owner, viewer) -> QuerySet[Repository]:
+    """A user's (or, given a Namespace, an organization's) repositories ``viewer`` may see."""
+    where = {"namespace": owner} if hasattr(owner, "kind") else {"namespace__owner": owner}
     return (
         Repository.objects.visible_to(viewer)
-        .filter(namespace__owner=owner)
+        .with_access(viewer)
+        .filter(**where)
         .select_related("namespace")
         .order_by("-updated_at")
     )
@@ -108,6 +104,7 @@ def user_repositories(*, owner, viewer) -> QuerySet[Repository]:
 def user_starred(*, user, viewer) -> QuerySet[Repository]:
     return (
         Repository.objects.visible_to(viewer)
+        .with_access(viewer)
         .filter(stars__user=user)
         .select_related("namespace")
         .order_by("-stars__created_at")

@@ -82,8 +82,10 @@ class RepositoryError(Exception):
 
 
 def repository_namespaces_for(*, user: User) -> list[str]:
-    """Namespaces ``user`` may create repositories in: their own, and library for staff."""
-    return [user.username, LIBRARY] if user.is_staff else [user.username]
+    """Namespaces ``user`` may create repositories in (``hub.permissions`` decides)."""
+    from hub.permissions import creatable_namespaces
+
+    return creatable_namespaces(user)
 
 
 def repository_create(
@@ -100,8 +102,8 @@ def repository_create(
 
     if namespace not in repository_namespaces_for(user=user):
         raise RepositoryError(
-            "You can create repositories only in your own namespace"
-            + (" or library." if user.is_staff else "."),
+            "You can create repositories only in your own namespace, in organizations where "
+            "you are an owner or editor" + (", or in library." if user.is_staff else "."),
             field="namespace",
         )
     try:
@@ -114,7 +116,12 @@ def repository_create(
         ) from None
     if Repository.objects.filter(namespace__name=namespace, name=name).exists():
         raise RepositoryError(f"{namespace}/{name} already exists.", field="name")
-    ns = namespace_library() if namespace == LIBRARY else namespace_for_user(user=user)
+    if namespace == LIBRARY:
+        ns = namespace_library()
+    elif namespace == user.username:
+        ns = namespace_for_user(user=user)
+    else:
+        ns = Namespace.objects.get(name=namespace, kind=Namespace.Kind.ORG)
     repo = Repository(
         namespace=ns,
         name=name,

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "hub",
+    "orgs",
     "builds",
 ]
 

@@ -6,13 +6,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, serializers
 
-from accounts.models import AccessToken
 from builds.models import Build, BuildRule
 from hub.api.common import repository_visible
 from hub.api.schema import NOT_FOUND, UNAUTHORIZED
 from hub.api.serializers import ErrorSerializer
 from hub.models import Repository
-from hub.selectors import repository_permissions
+from hub.permissions import actor_from_request, repository_access
 
 NOT_WRITER = "Only those who may push to this repository can do this."
 
@@ -35,10 +34,7 @@ def can_write(request, repository: Repository) -> bool:
     What only writers see (trigger secrets, build-arg values, full log lines) asks this too, so
     a read-only token reads what its holder could read, never a way to write.
     """
-    token = request.auth
-    if isinstance(token, AccessToken) and not token.grants("write"):
-        return False
-    return repository_permissions(user=request.user, repository=repository)["write"]
+    return repository_access(actor_from_request(request), repository).write
 
 
 def repository_for_writer(request, namespace: str, name: str) -> Repository:

@@ -5,7 +5,8 @@ from rest_framework import exceptions
 
 from accounts.models import User
 from hub.models import Namespace, Repository, Star
-from hub.selectors import repository_get_visible, repository_has_starred, repository_permissions
+from hub.permissions import actor_from_request, repository_access
+from hub.selectors import repository_get_visible, repository_has_starred
 from hub.services import RepositoryError
 
 # Repository names in API paths: one segment. Nested names (alice/tools/lint) are rare enough
@@ -15,12 +16,12 @@ NAME_PATTERN = r"[a-z0-9._-]+"
 TAG_PATTERN = r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}"
 USERNAME_PATTERN = r"[a-z0-9]+"
 
-NOT_ADMIN = "Only the repository's owner or staff can do this."
+NOT_ADMIN = "Only the repository's admins (its owner, admin teams and collaborators) can do this."
 
 
 def repository_visible(request, namespace: str, name: str) -> Repository:
     """The repository if the caller may see it; 404 (never 403) otherwise."""
-    return repository_get_visible(user=request.user, namespace=namespace, name=name)
+    return repository_get_visible(user=actor_from_request(request), namespace=namespace, name=name)
 
 
 def repository_for_admin(request, namespace: str, name: str) -> Repository:
@@ -28,7 +29,7 @@ def repository_for_admin(request, namespace: str, name: str) -> Repository:
     repository = repository_visible(request, namespace, name)
     if not request.user.is_authenticated:
         raise exceptions.NotAuthenticated()
-    if not repository_permissions(user=request.user, repository=repository)["admin"]:
+    if not repository_access(actor_from_request(request), repository).admin:
         raise exceptions.PermissionDenied(NOT_ADMIN)
     return repository
 
@@ -77,6 +78,7 @@ def namespace_repositories(
         return Repository.objects.none()
     repositories = (
         Repository.objects.visible_to(viewer)
+        .with_access(viewer)
         .filter(namespace=namespace)
         .select_related("namespace")
         .order_by(*NAMESPACE_ORDERINGS.get(ordering, NAMESPACE_ORDERINGS["-last_updated"]))

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from hub.models import Manifest, Repository, Tag
-from hub.selectors import repository_permissions
+from hub.permissions import actor_from_request, repository_access
 
 
 @extend_schema_serializer(component_name="Error")
@@ -51,8 +51,8 @@ class RepositorySerializer(serializers.Serializer):
 
     @extend_schema_field(PermissionsSerializer)
     def get_permissions(self, repository: Repository) -> dict:
-        user = self.context["request"].user
-        return repository_permissions(user=user, repository=repository)
+        actor = actor_from_request(self.context["request"])
+        return repository_access(actor, repository).as_dict()
 
 
 @extend_schema_serializer(component_name="TagImage")

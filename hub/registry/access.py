@@ -1,9 +1,10 @@
-"""Who may do what in the registry, and who is calling.
+"""Who is calling the registry, and whether they may do what they ask.
 
-Rights per repository: the namespace's owner pulls, pushes and deletes; staff do everything
-everywhere (``library/`` included); everyone, anonymous too, pulls public repositories. A
-personal access token narrows that to its scope. Private repositories do not exist for others:
-they get 401 (anonymous) or 404, never a hint of what is inside.
+Rights come from ``hub.permissions`` (the one place that decides them), narrowed by the caller's
+credential: a personal access token's scope, a robot's actions. Tokens already issued are
+re-checked on every request against those rights now, so a revoked robot, a removed member or a
+team that lost access fails at once. Private repositories do not exist for others: they get 401
+(anonymous) or 404, never a hint of what is inside.
 """
 
 import base64
@@ -21,16 +22,15 @@ from accounts.ratelimit import (
     login_lockout,
 )
 from accounts.services import access_token_authenticate
-from hub.models import LIBRARY, Repository
+from hub import permissions
+from hub.models import LIBRARY, Namespace, Repository
 from hub.registry import names, tokens
 from hub.registry.errors import Denied, NameUnknown, TooManyRequests, Unauthorized, Unavailable
+from orgs.models import Robot
+from orgs.robots import robot_authenticate
 
 ALL = frozenset(tokens.ALL_ACTIONS)
-TOKEN_SCOPE_ACTIONS = {
-    AccessToken.Scope.READ: frozenset({"pull"}),
-    AccessToken.Scope.READ_WRITE: frozenset({"pull", "push"}),
-    AccessToken.Scope.READ_WRITE_DELETE: ALL,
-}
+SCOPE_ACTIONS = {"read": "pull", "write": "push", "delete": "delete"}
 
 
 def repository_lookup(full_name: str) -> Repository | None:
@@ -42,16 +42,24 @@ def repository_lookup(full_name: str) -> Repository | None:
     )
 
 
-def allowed_actions(user: User | None, full_name: str) -> frozenset[str]:
-    """What ``user`` (None: anonymous) may do to the repository, existing or not yet."""
-    namespace, _ = names.split(full_name)
-    if user is not None and user.is_staff:
+def scope_actions(actor: permissions.Actor) -> frozenset[str]:
+    """The registry actions a credential's scope leaves (all, without a scoped credential)."""
+    if actor.scope is None:
         return ALL
-    if user is not None and namespace == user.username and namespace != LIBRARY:
-        return ALL
-    repo = repository_lookup(full_name)
-    if repo is not None and not repo.is_private:
-        return frozenset({"pull"})
+    return frozenset(SCOPE_ACTIONS[right] for right in actor.scope if right in SCOPE_ACTIONS)
+
+
+def allowed_actions(actor, full_name: str, repo: Repository | None = None) -> frozenset[str]:
+    """What ``actor`` may do to the repository, existing or not yet (a first push creates it)."""
+    actor = permissions.as_actor(actor)
+    if repo is None:
+        repo = repository_lookup(full_name)
+    if repo is not None:
+        return permissions.repository_access(actor, repo).registry_actions
+    namespace_name, name = names.split(full_name)
+    namespace = Namespace.objects.filter(name=namespace_name).first()
+    if permissions.may_create_in(actor, namespace, namespace_name, name):
+        return ALL & scope_actions(actor)
     return frozenset()
 
 
@@ -70,24 +78,39 @@ class Caller:
 
     user: User | None = None
     grant: tokens.Grant | None = None  # from a bearer token
-    token_scope: str = ""  # personal access token scope, when one authenticated the call
-    _cache: dict = field(default_factory=dict)
+    actor: permissions.Actor = field(default_factory=permissions.Actor)
+    _repos: dict = field(default_factory=dict)
+    _actions: dict = field(default_factory=dict)
 
     @property
     def limit(self) -> frozenset[str]:
-        return TOKEN_SCOPE_ACTIONS[self.token_scope] if self.token_scope else ALL
+        return scope_actions(self.actor)
+
+    def repository(self, full_name: str) -> Repository | None:
+        """The repository, looked up once per request (its level for this caller kept on it)."""
+        if full_name not in self._repos:
+            self._repos[full_name] = repository_lookup(full_name)
+        return self._repos[full_name]
 
     def actual_actions(self, full_name: str) -> frozenset[str]:
         """The caller's rights now, whatever their token says."""
-        if full_name not in self._cache:
-            self._cache[full_name] = allowed_actions(self.user, full_name) & self.limit
-        return self._cache[full_name]
+        if full_name not in self._actions:
+            self._actions[full_name] = allowed_actions(
+                self.actor, full_name, self.repository(full_name)
+            )
+        return self._actions[full_name]
 
     def can(self, full_name: str, action: str) -> bool:
         if self.grant is not None:
-            return self.grant.allows("repository", full_name, action)
-        # Basic auth straight to /v2/ (curl -u): rights are checked live.
+            if not self.grant.allows("repository", full_name, action):
+                return False
+            if self.grant.build:  # a build's grant was decided for its phase (builds.credentials)
+                return True
         return action in self.actual_actions(full_name)
+
+
+def _caller(user: User, token: AccessToken | None = None) -> Caller:
+    return Caller(user=user, actor=permissions.as_actor(user, token))
 
 
 def credentials_check(request, username: str, secret: str) -> tuple[User, AccessToken | None]:
@@ -105,7 +128,12 @@ def credentials_check(request, username: str, secret: str) -> tuple[User, Access
             if token is not None and token.user.username == username:
                 login_failures_clear(login=username, address=address)
                 return token.user, token
-        else:
+        elif secret.startswith(Robot.PREFIX):
+            robot = robot_authenticate(raw=secret)
+            if robot is not None and robot.user.username == username:
+                login_failures_clear(login=username, address=address)
+                return robot.user, None
+        elif "+" not in username:  # robots have no password
             user = django_authenticate(request, username=username, password=secret)
             if user is not None:
                 login_failures_clear(login=username, address=address)
@@ -168,36 +196,90 @@ def authenticate(request) -> Caller:
                     "disabled",
                     headers=challenge(),
                 )
-            caller.user, caller.token_scope = pat.user, pat.scope
+            caller.user, caller.actor = pat.user, permissions.as_actor(pat.user, pat)
         elif grant.subject:
-            caller.user = User.objects.filter(username=grant.subject, is_active=True).first()
+            caller.user = robot_or_user(grant.subject)
             if caller.user is None:
-                raise Unauthorized("this token's account is gone or disabled", headers=challenge())
+                raise Unauthorized(
+                    "this token's account is gone, disabled or revoked", headers=challenge()
+                )
+            caller.actor = permissions.as_actor(caller.user)
         return caller
     credentials = basic_credentials(header)
     if credentials is None:
         raise Unauthorized("unsupported Authorization scheme; use Bearer", headers=challenge())
     user, token = credentials_check(request, *credentials)
-    return Caller(user=user, token_scope=token.scope if token else "")
+    return _caller(user, token)
+
+
+def robot_or_user(username: str) -> User | None:
+    """The active account a token names; a robot only while it is neither revoked nor expired."""
+    if "+" not in username:
+        return User.objects.filter(username=username, is_active=True).first()
+    user = User.objects.select_related("robot").filter(username=username, is_active=True).first()
+    robot = permissions.robot_of(user)
+    if robot is None or robot.is_expired():
+        return None
+    return user
+
+
+RIGHT_NEEDED = {"pull": "read", "push": "write", "delete": "write"}
 
 
 def _denied_message(caller: Caller, full_name: str, action: str) -> str:
-    user = caller.user
-    namespace, name = names.split(full_name)
-    if action in allowed_actions(user, full_name) and action not in caller.limit:
-        label = AccessToken.Scope(caller.token_scope).label
-        return f"this access token is {label}; it cannot {action}. Use a token with a wider scope."
-    if action == "push" and namespace == LIBRARY:
+    """Which right is missing, and who can grant it."""
+    actor, user = caller.actor, caller.user
+    namespace_name, name = names.split(full_name)
+    repo = caller.repository(full_name)
+    namespace = repo.namespace if repo else Namespace.objects.filter(name=namespace_name).first()
+    if repo is not None and "pull" not in caller.actual_actions(full_name):
+        repo = None  # what one may not see must read as missing
+    who = permissions.who_grants(namespace, namespace_name)
+    if actor.robot is not None:
+        robot = actor.robot
+        if action not in robot.actions:
+            given = ", ".join(robot.actions) or "nothing"
+            return f"robot {robot.full_name} may only {given}, not {action}; {who} for one that may"
         return (
-            f"pushing to the official library namespace is for staff only; "
+            f"robot {robot.full_name} may not {action} {full_name}: it is not one of its "
+            f"repositories; {who} to add it"
+        )
+    if actor.scope is not None:
+        holder = permissions.Actor(user=user)
+        if action in allowed_actions(holder, full_name, repo):
+            label = AccessToken.Scope(_scope_label(actor.scope)).label
+            return (
+                f"this access token is {label}; it cannot {action}. Use a token with a wider scope."
+            )
+    if namespace_name == LIBRARY:
+        return (
+            "pushing to the official library namespace is for staff only; "
             f"push to your own namespace instead: {user.username}/{name}"
         )
-    if action == "push":
+    if repo is None and action != "push":
+        return f"you may not {action} in {namespace_name}/"
+    if repo is None and namespace is not None and namespace.is_org:
         return (
-            f"you may push only to your own namespace ({user.username}/…), "
-            f"not to {namespace}/; try {user.username}/{name}"
+            f"creating repositories in {namespace_name}/ needs the owner or editor role there; "
+            f"{who}, or push to your own namespace: {user.username}/{name}"
         )
-    return f"you may not {action} in {namespace}/"
+    if repo is None:
+        return (
+            f"you may push only to your own namespace ({user.username}/…) and to organizations "
+            f"where you are an owner or editor, not to {namespace_name}/; "
+            f"try {user.username}/{name}"
+        )
+    return (
+        f"{action} on {full_name} needs {RIGHT_NEEDED[action]} access, which {user.username} "
+        f"does not have; {who}"
+    )
+
+
+def _scope_label(scope: frozenset[str]) -> str:
+    for value, grants in AccessToken.GRANTS.items():
+        if grants == scope:
+            return value
+    return AccessToken.Scope.READ
 
 
 def require(caller: Caller, full_name: str, action: str, *, scope_actions: str = "") -> None:
@@ -205,7 +287,7 @@ def require(caller: Caller, full_name: str, action: str, *, scope_actions: str =
 
     Missing rights mean: anonymous → 401 with a challenge (log in); a token that lacks a right
     its holder has → 401 (fetch a wider token); pull of something invisible → 404; push/delete
-    the holder may not do → 403 DENIED saying where they may push.
+    the holder may not do → 403 DENIED saying which right is missing and who can grant it.
     """
     names.split(full_name)  # NAME_INVALID before anything else
     if caller.can(full_name, action):
@@ -218,6 +300,6 @@ def require(caller: Caller, full_name: str, action: str, *, scope_actions: str =
         raise Unauthorized(
             "token does not grant this action", headers=challenge(scope, "insufficient_scope")
         )
-    if action == "pull" and "pull" not in allowed_actions(caller.user, full_name):
+    if action == "pull":
         raise NameUnknown(detail={"name": full_name})
     raise Denied(_denied_message(caller, full_name, action), detail={"name": full_name})

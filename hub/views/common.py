@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from hub.models import LIBRARY, Repository
-from hub.selectors import repository_get_visible, repository_has_starred, repository_permissions
+from hub.permissions import repository_access
+from hub.selectors import repository_get_visible, repository_has_starred
 
 
 def repository_url(repository: Repository, view: str = "repository", **kwargs) -> str:
@@ -25,7 +26,7 @@ def repository_for(request, namespace: str, name: str, *, admin: bool = False) -
     and a public one's management pages are as absent for others as a missing page.
     """
     repository = repository_get_visible(user=request.user, namespace=namespace, name=name)
-    if admin and not repository_permissions(user=request.user, repository=repository)["admin"]:
+    if admin and not repository_access(request.user, repository).admin:
         raise Http404("No such repository")
     return repository
 
@@ -34,7 +35,7 @@ def repository_context(request, repository: Repository, tab: str) -> dict:
     """The header every tab shows: badges, star button, pull command, which tabs to offer."""
     return {
         "repository": repository,
-        "perms": repository_permissions(user=request.user, repository=repository),
+        "perms": repository_access(request.user, repository),
         "has_starred": repository_has_starred(user=request.user, repository=repository),
         "tab": tab,
     }

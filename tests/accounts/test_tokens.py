@@ -107,7 +107,7 @@ def test_basic_auth_with_a_revoked_token_says_it_is_invalid(user):
 def test_basic_auth_with_a_password_asks_for_a_token(user):
     response = APIClient().get(ME, HTTP_AUTHORIZATION=basic(user.username, PASSWORD))
     assert response.status_code == 401
-    assert "Use a personal access token as the password" in response.json()["detail"]
+    assert "Use a personal access token (Settings → Access tokens)" in response.json()["detail"]
 
 
 @pytest.mark.parametrize(

@@ -121,7 +121,8 @@ def test_manifest_put_to_someone_elses_namespace_is_refused_before_its_body_is_s
 
     assert error["code"] == "DENIED"
     assert error["message"] == (
-        f"you may push only to your own namespace (bob/…), not to {user.username}/; try bob/app"
+        "you may push only to your own namespace (bob/…) and to organizations where you are an "
+        f"owner or editor, not to {user.username}/; try bob/app"
     )
     assert not Repository.objects.exists()
 

@@ -9,7 +9,7 @@ from hub.services import repository_get_or_create
 
 def repository_for(caller: access.Caller, name: str, action: str = "pull") -> Repository:
     access.require(caller, name, action)
-    repo = access.repository_lookup(name)
+    repo = caller.repository(name)
     if repo is None:
         raise NameUnknown(detail={"name": name})
     return repo

@@ -56,7 +56,7 @@ def catalog(request):
     if caller.grant is not None and not caller.grant.allows("registry", "catalog", "*"):
         raise Unauthorized(headers=access.challenge("registry:catalog:*"))
     n = _page_size(request)
-    repos = Repository.objects.visible_to(caller.user).order_by("namespace__name", "name")
+    repos = Repository.objects.visible_to(caller.actor).order_by("namespace__name", "name")
     if last := request.GET.get("last"):
         last_ns, _, last_name = last.partition("/")
         repos = repos.filter(

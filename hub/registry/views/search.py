@@ -37,7 +37,7 @@ def search(request):
     query = request.GET.get("q", "").strip()[:200]
     page_size = _int(request.GET.get("n"), 25, 1, 100)
     page = _int(request.GET.get("page"), 1, 1, 10_000)
-    repos = repository_search(user=caller.user, query=query)
+    repos = repository_search(user=caller.actor, query=query)
     total = repos.count()
     offset = (page - 1) * page_size
     results = [

@@ -3,14 +3,13 @@
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from accounts.models import User
+from hub import permissions
 from hub.registry import access, tokens
 from hub.registry.errors import NameInvalid, RegistryError, Unauthorized, Unsupported
 
 
-def _granted(user: User | None, token_scope: str, scopes: list[tokens.Scope]) -> list[dict]:
+def _granted(actor: permissions.Actor, scopes: list[tokens.Scope]) -> list[dict]:
     """The intersection of what was asked and what the caller may do; never an error."""
-    limit = access.TOKEN_SCOPE_ACTIONS[token_scope] if token_scope else access.ALL
     granted = []
     for scope in scopes:
         if scope.type == "registry" and scope.name == "catalog":
@@ -20,7 +19,7 @@ def _granted(user: User | None, token_scope: str, scopes: list[tokens.Scope]) ->
         if scope.type != "repository":
             continue
         try:
-            allowed = access.allowed_actions(user, scope.name) & limit
+            allowed = access.allowed_actions(actor, scope.name)
         except NameInvalid:
             continue
         wanted = set(tokens.ALL_ACTIONS) if "*" in scope.actions else set(scope.actions)
@@ -72,7 +71,7 @@ def token(request):
         scopes = tokens.parse_scopes(params.getlist("scope"))
         body = tokens.issue(
             subject=user.username if user else "",
-            access=_granted(user, pat.scope if pat else "", scopes),
+            access=_granted(permissions.as_actor(user, pat), scopes),
             pat=str(pat.uuid) if pat else "",
         )
     except RegistryError as exc:

@@ -42,7 +42,7 @@ def start(request, name: str):
             may_pull = caller.can(source, "pull") or "pull" in caller.actual_actions(source)
         except NameInvalid:
             may_pull = False
-        source_repo = access.repository_lookup(source) if may_pull else None
+        source_repo = caller.repository(source) if may_pull else None
         if source_repo is not None:
             if service.blob_mount(repository=repo, source=source_repo, digest=mount):
                 return _created(name, mount)
