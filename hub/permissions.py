@@ -287,10 +287,7 @@ def organization_access(actor, org: Namespace) -> OrgAccess:
     actor = as_actor(actor)
     if actor.is_anonymous or actor.robot is not None or not org.is_org:
         return OrgAccess()
-    if actor.is_staff:
-        role = organization_role(actor.user, org) or "owner"
-    else:
-        role = organization_role(actor.user, org)
+    role = "owner" if actor.is_staff else organization_role(actor.user, org)
     writes = actor.allows("write")
     return OrgAccess(
         role=role,

@@ -4,7 +4,7 @@ import re
 import secrets
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -72,12 +72,20 @@ def robot_create(
         raise OrgError(f"There already is a robot {username}.", "name")
     expires_at = None
     if expires_in_days is not None:
-        if not 1 <= int(expires_in_days) <= MAX_EXPIRY_DAYS:
+        try:
+            days = int(expires_in_days)
+        except (TypeError, ValueError):
+            days = 0
+        if not 1 <= days <= MAX_EXPIRY_DAYS:
             raise OrgError(f"Expiry is 1 to {MAX_EXPIRY_DAYS} days, or none.", "expires_in_days")
-        expires_at = timezone.now() + timedelta(days=int(expires_in_days))
+        expires_at = timezone.now() + timedelta(days=days)
     user = User(username=username, is_active=True)
     user.set_unusable_password()
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:  # a parallel request made it first
+        raise OrgError(f"There already is a robot {username}.", "name") from None
     raw = Robot.PREFIX + secrets.token_urlsafe(30)
     robot = Robot.objects.create(
         user=user,

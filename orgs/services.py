@@ -28,6 +28,15 @@ def _person(username: str) -> User:
     return user
 
 
+def _create(taken: OrgError, model, **fields):
+    """Insert a row, turning a unique clash with a parallel request into ``taken``."""
+    try:
+        with transaction.atomic():
+            return model.objects.create(**fields)
+    except IntegrityError:
+        raise taken from None
+
+
 # --- organizations ---
 
 
@@ -95,9 +104,10 @@ def _keep_an_owner(org: Namespace, leaving: Membership) -> None:
 def member_add(*, org: Namespace, username: str, role: str = Role.MEMBER) -> Membership:
     user = _person(username)
     role = _check_role(role)
+    taken = OrgError(f"{username} is already a member of {org.name}.", "username")
     if Membership.objects.filter(namespace=org, user=user).exists():
-        raise OrgError(f"{username} is already a member of {org.name}.", "username")
-    return Membership.objects.create(namespace=org, user=user, role=role)
+        raise taken
+    return _create(taken, Membership, namespace=org, user=user, role=role)
 
 
 @transaction.atomic
@@ -134,9 +144,10 @@ def _check_team_name(name: str) -> str:
 @transaction.atomic
 def team_create(*, org: Namespace, name: str, description: str = "") -> Team:
     name = _check_team_name(name)
+    taken = OrgError(f"{org.name} already has a team {name}.", "name")
     if Team.objects.filter(namespace=org, name=name).exists():
-        raise OrgError(f"{org.name} already has a team {name}.", "name")
-    return Team.objects.create(namespace=org, name=name, description=(description or "")[:200])
+        raise taken
+    return _create(taken, Team, namespace=org, name=name, description=(description or "")[:200])
 
 
 @transaction.atomic
@@ -148,7 +159,11 @@ def team_update(*, team: Team, name: str | None = None, description: str | None 
         team.name = name
     if description is not None:
         team.description = description[:200]
-    team.save(update_fields=["name", "description"])
+    try:
+        with transaction.atomic():
+            team.save(update_fields=["name", "description"])
+    except IntegrityError:  # renamed to a name a parallel request just took
+        raise OrgError(f"There already is a team {team.name}.", "name") from None
     return team
 
 
@@ -164,10 +179,10 @@ def team_member_add(*, team: Team, username: str) -> TeamMember:
     Membership.objects.get_or_create(
         namespace_id=team.namespace_id, user=user, defaults={"role": Role.MEMBER}
     )
-    member, created = TeamMember.objects.get_or_create(team=team, user=user)
-    if not created:
-        raise OrgError(f"{username} is already in {team.name}.", "username")
-    return member
+    taken = OrgError(f"{username} is already in {team.name}.", "username")
+    if TeamMember.objects.filter(team=team, user=user).exists():
+        raise taken
+    return _create(taken, TeamMember, team=team, user=user)
 
 
 @transaction.atomic

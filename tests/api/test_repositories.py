@@ -158,7 +158,10 @@ def test_another_user_cannot_edit_a_public_repository(user, other_user):
     make_repo(user, "web")
     response = signed_in(other_user).patch(url(user.username, "web"), {"description": "x"})
     assert response.status_code == 403
-    assert response.json()["detail"] == "Only the repository's admins (its owner, admin teams and collaborators) can do this."
+    assert (
+        response.json()["detail"]
+        == "Only the repository's admins (its owner, admin teams and collaborators) can do this."
+    )
 
 
 def test_another_user_editing_a_private_repository_gets_404(user, other_user):
