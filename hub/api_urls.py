@@ -20,6 +20,7 @@ from hub.api.repositories import NamespaceRepositoriesApi, RepositoryDetailApi
 from hub.api.search import SearchApi
 from hub.api.stars import StarsApi, UserStarredApi
 from hub.api.tags import TagDetailApi, TagListApi
+from orgs.api_urls import urlpatterns as orgs_api_urls
 
 app_name = "api"
 
@@ -70,4 +71,5 @@ urlpatterns = [
         name="build-secret",
     ),
     path("build-triggers/<uuid:trigger_uuid>/", BuildTriggerApi.as_view(), name="build-trigger"),
+    *orgs_api_urls,  # organizations, teams, repository permissions, robot accounts
 ]

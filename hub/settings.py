@@ -343,7 +343,10 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Wharf API",
-    "DESCRIPTION": "Docker-Hub-shaped REST API of Wharf: repositories, tags, stars, search.",
+    "DESCRIPTION": (
+        "Docker-Hub-shaped REST API of Wharf: repositories, tags, stars, search, builds, "
+        "organizations, teams and robot accounts."
+    ),
     "VERSION": "2",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI's assets come from the sidecar package: the docs work offline.

@@ -16,14 +16,46 @@ from schemathesis.checks import not_a_server_error
 
 from accounts.authentication import api_token_issue
 from hub.services import star_add
+from orgs.robots import robot_create
+from orgs.services import (
+    collaborator_set,
+    org_create,
+    team_create,
+    team_member_add,
+    team_permission_set,
+)
 from tests.api.conftest import make_repo, push_image, push_index
 from tests.api.test_schema import PATHS
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.integration
 
-REAL = {"namespace": "fuzzer", "name": "web", "tag": "v1", "username": "fuzzer"}
-REAL_FOR: dict[str, dict] = {}
+REAL = {
+    "namespace": "fuzzer",
+    "name": "web",
+    "tag": "v1",
+    "username": "fuzzer",
+    "org": "fuzzorg",
+    "team": "devs",
+}
+# Operations aimed at other rows: an organization's repository for teams, someone who is a
+# member or collaborator (not the last owner), a robot by name.
+ORG_REPO = {"namespace": "fuzzorg", "name": "app"}
+MATE = {"username": "fuzzmate"}
+REAL_FOR: dict[str, dict] = {
+    **{
+        f"{method} /api/v2/repositories/{{namespace}}/{{name}}/groups/{tail}": ORG_REPO
+        for method in ("GET", "POST", "PATCH", "DELETE")
+        for tail in ("", "{team}/")
+    },
+    "PATCH /api/v2/repositories/{namespace}/{name}/collaborators/{username}/": MATE,
+    "DELETE /api/v2/repositories/{namespace}/{name}/collaborators/{username}/": MATE,
+    "PATCH /api/v2/orgs/{org}/members/{username}/": MATE,
+    "DELETE /api/v2/orgs/{org}/members/{username}/": MATE,
+    "DELETE /api/v2/orgs/{org}/groups/{team}/members/{username}/": MATE,
+    "DELETE /api/v2/orgs/{org}/robots/{name}/": {"name": "ci"},
+    "DELETE /api/v2/users/{username}/robots/{name}/": {"name": "ci"},
+}
 
 
 @pytest.fixture
@@ -46,6 +78,18 @@ def fuzzer(db, tmp_path):
     push_image(tmp_path, make_repo(user, "plain"), "v1")
     make_repo(user, "secret", is_private=True)
     star_add(user=user, repository=repo)
+    # An organization with a member in a team that holds a permission, robots, a collaborator.
+    UserFactory(username="fuzzmate")
+    org = org_create(user=user, name="fuzzorg", full_name="Fuzz Inc.")
+    team = team_create(org=org, name="devs")
+    team_member_add(team=team, username="fuzzmate")
+    app = make_repo(user, "app", namespace="fuzzorg", is_private=True)
+    team_permission_set(repository=app, team=team, permission="write")
+    collaborator_set(repository=repo, username="fuzzmate", permission="read")
+    robot_create(namespace=org, name="ci", created_by=user, repositories=["app"], actions=["pull"])
+    robot_create(
+        namespace=repo.namespace, name="ci", created_by=user, repositories=["*"], actions=["pull"]
+    )
     return user
 
 

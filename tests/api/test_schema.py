@@ -3,6 +3,7 @@ import re
 from drf_spectacular.validation import validate_schema
 
 from tests.builds.api.test_settings import BUILD_PATHS
+from tests.orgs.api.test_schema import ORG_PATHS
 
 PATHS = {
     "/api/v2/users/login": {"post"},
@@ -15,6 +16,7 @@ PATHS = {
     "/api/v2/repositories/{namespace}/{name}/stars/": {"post", "delete"},
     "/api/v2/search/repositories/": {"get"},
     **BUILD_PATHS,
+    **ORG_PATHS,
 }
 
 

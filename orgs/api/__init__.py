@@ -1,0 +1,1 @@
+"""The REST API of organizations, teams, repository permissions and robot accounts (DRF)."""
