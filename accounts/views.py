@@ -7,6 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,6 +18,7 @@ from accounts.models import AccessToken, User
 from accounts.ratelimit import RateLimitUnavailable, login_failures_clear
 from accounts.selectors import access_token_list
 from accounts.services import access_token_create, access_token_revoke, user_create
+from hub.models import Namespace
 from hub.selectors import user_repositories, user_starred
 
 # Where a freshly created token waits, in the session, to be shown exactly once.
@@ -141,7 +143,14 @@ PROFILE_LIST_LIMIT = 50
 
 def profile(request, username: str):
     """A user's repositories and stars, as far as the viewer may see them."""
-    account = get_object_or_404(User, username=username, is_active=True)
+    # Robots (acme+ci) are accounts but no one's profile.
+    account = None if "+" in username else User.objects.filter(username=username, is_active=True)
+    account = account.first() if account is not None else None
+    if account is None:
+        # Organizations share the name space: /u/acme/ is acme's page.
+        if Namespace.objects.filter(name=username, kind=Namespace.Kind.ORG).exists():
+            return redirect("org", org=username)
+        raise Http404("No such user")
     # One row past the limit says whether there are more, without a COUNT query.
     repositories = list(
         user_repositories(owner=account, viewer=request.user)[: PROFILE_LIST_LIMIT + 1]

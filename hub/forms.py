@@ -7,7 +7,7 @@ from hub.selectors import SEARCH_ORDERINGS, TAG_ORDERINGS
 
 VISIBILITY_CHOICES = [
     ("public", "Public — anyone who can reach this hub can see and pull it"),
-    ("private", "Private — only you (and the hub's staff) can see and pull it"),
+    ("private", "Private — only you, those you give access and the hub's staff see and pull it"),
 ]
 NAME_HELP = "Lowercase letters, digits and . _ -; use / to make a path, e.g. tools/lint."
 ORDERING_LABELS = {

@@ -39,6 +39,7 @@ urlpatterns = [
     path("search/", browse.search, name="search"),
     path("repositories/new/", repositories.create, name="repository-new"),
     path("", include("builds.urls")),
+    path("", include("orgs.urls")),
     *repository_routes(),
     path("healthz", health.healthz, name="healthz"),
     path("", include("accounts.urls")),

@@ -54,7 +54,10 @@ def unstar(request, namespace: str, name: str):
 @require_http_methods(["GET", "POST"])
 def create(request):
     namespaces = services.repository_namespaces_for(user=request.user)
-    form = RepositoryCreateForm(request.POST or None, namespaces=namespaces)
+    # "New repository" on an organization's page comes with ?namespace=<org>.
+    wanted = request.GET.get("namespace")
+    initial = {"namespace": wanted} if wanted in namespaces else {}
+    form = RepositoryCreateForm(request.POST or None, namespaces=namespaces, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             repository = services.repository_create(

@@ -24,7 +24,8 @@ def queries(client, path: str) -> int:
     return len(captured)
 
 
-# Signed in: the session and the user come first (2 queries), then the page's own.
+# Signed in: the session and the user come first (2 queries), then the user menu's
+# organizations (1), then the page's own.
 PAGES = {
     "/search/?q=service": 2,  # COUNT for the paginator, then the page of rows
     "/search/?q=service&automated=1&ordering=pulls&page=1": 2,
@@ -42,7 +43,7 @@ def test_list_pages_run_a_fixed_number_of_queries(
     fill(alice, bob, 0, 2)
     if signed_in:
         client.force_login(bob)
-        expected += 2
+        expected += 3
     with django_assert_num_queries(expected):
         client.get(path)
     fill(alice, bob, 2, 10)
@@ -56,7 +57,7 @@ def test_home_for_signed_in_users_runs_a_fixed_number_of_queries(
 ):
     client.force_login(alice)
     fill(alice, bob, 0, 2)
-    with django_assert_num_queries(2 + 4):
+    with django_assert_num_queries(3 + 4):
         client.get("/")
 
 
@@ -80,6 +81,7 @@ def test_repository_page_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(1):
         client.get("/r/alice/web/")
     client.force_login(bob)
-    # session, user, repository, has the viewer starred it
-    with django_assert_num_queries(4):
+    # session, user, repository, what the viewer may do to it (teams, collaborations), has the
+    # viewer starred it, the user menu's organizations
+    with django_assert_num_queries(6):
         client.get("/r/alice/web/")
