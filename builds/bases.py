@@ -87,7 +87,7 @@ def pull(job, spec: BuildSpec, text: str) -> list[dockerfile.Image]:
         images = dockerfile.images(text, build.build_args)
     except dockerfile.DockerfileError as error:
         raise BaseRefused(f"cannot read the Dockerfile's base images: {error}") from None
-    user = build.triggered_by or build.repository.namespace.owner
+    user = credentials.acting_for(build)
     who = user.username if user is not None else "an anonymous user"
     for image in images:
         check(image, user, who)

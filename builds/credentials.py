@@ -10,7 +10,8 @@ names that id and the build runs, checked again on every token request and every
 What a credential allows is what the person who started the build may do, never more: pulls of
 what that person may pull (so a private base image needs their read access, checked when the
 build pulls it), and in the push phase a push to the build's own repository if they may push
-it. Webhook builds act for the repository's owner.
+it. Webhook builds act for whoever last configured the repository's builds (an admin of it),
+never for the namespace's owner: admin on one repository gives no one the owner's rights.
 """
 
 import uuid
@@ -58,11 +59,21 @@ def is_active(build_id: int, credential_id: str) -> bool:
 @dataclass(frozen=True)
 class BuildCaller:
     claims: tokens.BuildClaims
-    user: object  # the account the build acts for; None for a webhook build of library/
+    user: object  # the account the build acts for; None: nobody's rights (see acting_for)
 
     @property
     def grant_id(self) -> str:
         return f"{self.claims.build_id}:{self.claims.credential_id}"
+
+
+def acting_for(build: Build):
+    """Whose rights a build has: who started it, or for a webhook build who last configured
+    what the repository builds (``BuildSettings.configured_by``); None: nobody's, its own
+    repository and public images only."""
+    if build.triggered_by_id is not None:
+        return build.triggered_by
+    settings_row = getattr(build.repository, "build_settings", None)
+    return settings_row.configured_by if settings_row is not None else None
 
 
 def authenticate(secret: str) -> BuildCaller | None:
@@ -71,13 +82,15 @@ def authenticate(secret: str) -> BuildCaller | None:
     if claims is None:
         return None
     build = (
-        Build.objects.select_related("triggered_by", "repository__namespace__owner")
+        Build.objects.select_related(
+            "triggered_by", "repository__namespace", "repository__build_settings__configured_by"
+        )
         .filter(pk=claims.build_id, credential_jti=claims.credential_id, status__in=Build.RUNNING)
         .first()
     )
     if build is None or build.repository.full_name != claims.repository:
         return None
-    user = build.triggered_by or build.repository.namespace.owner
+    user = acting_for(build)
     if user is not None and not user.is_active:
         return None
     return BuildCaller(claims, user)
@@ -94,7 +107,7 @@ def access_for(caller: BuildCaller, scopes: list[tokens.Scope]) -> list[dict]:
         except NameInvalid:
             continue
         own = name == caller.claims.repository
-        if caller.user is None:  # a library/ webhook build: its own repository, public pulls
+        if caller.user is None:  # nobody's rights: its own repository, public pulls
             rights = ALL if own else allowed_actions(None, name)
         else:
             rights = allowed_actions(caller.user, name)

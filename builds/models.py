@@ -35,6 +35,17 @@ class BuildSettings(models.Model):
     git_token = models.TextField(blank=True)
     trigger_uuid = models.UUIDField(default=uuid.uuid4, unique=True)
     trigger_secret = models.CharField(max_length=64, default=_trigger_secret)
+    # Who last chose what builds build (the source, its credentials, the rules): webhook builds
+    # act for them, never for the namespace's owner, so no one with admin on one repository
+    # builds with someone else's rights. Nobody (their account gone): own repository and public
+    # images only.
+    configured_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

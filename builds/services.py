@@ -23,28 +23,40 @@ def build_settings_for(*, repository: Repository) -> BuildSettings:
     return settings_row
 
 
+def _configured(row: BuildSettings, by) -> list[str]:
+    """Record who chose what builds build (webhook builds act for them)."""
+    if by is None:
+        return []
+    row.configured_by = by
+    return ["configured_by"]
+
+
 @transaction.atomic
-def settings_source_update(*, repository: Repository, source_url: str) -> BuildSettings:
+def settings_source_update(*, repository: Repository, source_url: str, by=None) -> BuildSettings:
     """Set the git URL builds clone; empty clears it.
 
     A password written into the URL (``https://user:token@host/…``) is taken out and kept as
-    the source's credentials (encrypted), so no page, log or API answer can show it.
+    the source's credentials (encrypted), so no page, log or API answer can show it. Moving the
+    URL to another host drops the stored credentials: they were given for the old one.
     """
     source_url = validation.validate_source_url(source_url) if source_url.strip() else ""
     source_url, username, password = validation.split_credentials(source_url)
     row = build_settings_for(repository=repository)
+    fields = ["source_url", "updated_at", *_configured(row, by)]
+    if row.git_token and not password and not _same_origin(source_url, row.source_url):
+        row.git_username, row.git_token = "", ""
+        fields += ["git_username", "git_token"]
     row.source_url, row.updated_at = source_url, timezone.now()
-    fields = ["source_url", "updated_at"]
     if password:
         row.git_username, row.git_token = username, crypto.encrypt(password)
         fields += ["git_username", "git_token"]
-    row.save(update_fields=fields)
+    row.save(update_fields=sorted(set(fields)))
     return row
 
 
 @transaction.atomic
 def settings_credentials_update(
-    *, repository: Repository, username: str, token: str | None
+    *, repository: Repository, username: str, token: str | None, by=None
 ) -> BuildSettings:
     """Set the user name and token sent to the git URL's host (https); ``token=None`` keeps the
     stored one, "" removes both."""
@@ -63,7 +75,7 @@ def settings_credentials_update(
     if row.git_token and not username:
         raise ValidationError({"git_username": ["Give the user name the token belongs to."]})
     row.git_username, row.updated_at = username, timezone.now()
-    row.save(update_fields=["git_username", "git_token", "updated_at"])
+    row.save(update_fields=["git_username", "git_token", "updated_at", *_configured(row, by)])
     return row
 
 
@@ -158,19 +170,27 @@ def _clean_rule_fields(fields: dict) -> dict:
     return clean
 
 
+def _rule_configured(repository: Repository, by) -> None:
+    if by is not None:
+        row = build_settings_for(repository=repository)
+        row.save(update_fields=_configured(row, by))
+
+
 @transaction.atomic
-def rule_create(*, repository: Repository, **fields) -> BuildRule:
+def rule_create(*, repository: Repository, by=None, **fields) -> BuildRule:
     rule = BuildRule.objects.create(repository=repository, **_clean_rule_fields(fields))
     repository_sync_automated(repository=repository)
+    _rule_configured(repository, by)
     return rule
 
 
 @transaction.atomic
-def rule_update(*, rule: BuildRule, **fields) -> BuildRule:
+def rule_update(*, rule: BuildRule, by=None, **fields) -> BuildRule:
     for key, value in _clean_rule_fields(fields).items():
         setattr(rule, key, value)
     rule.save()
     repository_sync_automated(repository=rule.repository)
+    _rule_configured(rule.repository, by)
     return rule
 
 

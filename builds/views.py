@@ -25,9 +25,14 @@ BUILDS_PER_PAGE = 25
 PAGE_LINES = 5000
 
 
-def _repository(request, namespace: str, name: str, *, write: bool = False) -> Repository:
+def _repository(
+    request, namespace: str, name: str, *, write: bool = False, admin: bool = False
+) -> Repository:
+    """The repository if the viewer may see it and, with ``write``, trigger builds of it or,
+    with ``admin``, configure them (what is built and with which secrets); 404 otherwise."""
     repository = repository_for(request, namespace, name)
-    if write and not repository_access(request.user, repository).write:
+    access = repository_access(request.user, repository)
+    if (write and not access.write) or (admin and not access.admin):
         raise Http404("No such repository")
     return repository
 
@@ -66,16 +71,18 @@ def render_tab(
 ):
     context = repository_context(request, repository, "builds")
     context.update(_history(request, repository))
-    if context["perms"].write:
-        settings_row = services.build_settings_for(repository=repository)
+    if context["perms"].write:  # who may trigger builds: "Build now" with the active rules
         rules = list(BuildRule.objects.filter(repository=repository))
+        settings_row = services.build_settings_for(repository=repository)
+        context["run_form"] = run_form or BuildNowForm(rules=[r for r in rules if r.active])
+        context["build_settings"] = settings_row  # "Build now" asks whether a source is set
+    if context["perms"].admin:  # who may configure them: source, rules, secrets, trigger URL
         trigger_path = reverse("api:build-trigger", args=[settings_row.trigger_uuid])
         context.update(
             build_settings=settings_row,
             rules=rules,
             secrets=list(BuildSecret.objects.filter(repository=repository)),
             trigger_url=request.build_absolute_uri(trigger_path),
-            run_form=run_form or BuildNowForm(rules=[r for r in rules if r.active]),
             source_form=source_form or _source_form(settings_row),
             rule_form=rule_form or RuleForm(),
             secret_form=secret_form or SecretForm(),
@@ -137,21 +144,23 @@ def build_run(request, namespace: str, name: str):
 
 @require_POST
 def source_save(request, namespace: str, name: str):
-    repository = _repository(request, namespace, name, write=True)
+    repository = _repository(request, namespace, name, admin=True)
     form = _source_form(services.build_settings_for(repository=repository), request.POST)
     if form.is_valid():
         try:
             with transaction.atomic():
                 try:
                     services.settings_source_update(
-                        repository=repository, source_url=form.cleaned_data["source_url"]
+                        repository=repository,
+                        source_url=form.cleaned_data["source_url"],
+                        by=request.user,
                     )
                 except ValidationError as error:
                     raise ValidationError({"source_url": error.messages}) from None
                 if (login := form.credentials()) is not None:
                     username, token = login
                     services.settings_credentials_update(
-                        repository=repository, username=username, token=token
+                        repository=repository, username=username, token=token, by=request.user
                     )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -163,7 +172,7 @@ def source_save(request, namespace: str, name: str):
 
 @require_POST
 def secret_add(request, namespace: str, name: str):
-    repository = _repository(request, namespace, name, write=True)
+    repository = _repository(request, namespace, name, admin=True)
     form = SecretForm(request.POST)
     if form.is_valid():
         try:
@@ -178,7 +187,7 @@ def secret_add(request, namespace: str, name: str):
 
 @require_POST
 def secret_remove(request, namespace: str, name: str, secret: str):
-    repository = _repository(request, namespace, name, write=True)
+    repository = _repository(request, namespace, name, admin=True)
     row = get_object_or_404(BuildSecret, repository=repository, name=secret)
     services.secret_delete(secret=row)
     messages.success(request, f"Secret {row.name} deleted.")
@@ -187,7 +196,7 @@ def secret_remove(request, namespace: str, name: str, secret: str):
 
 @require_POST
 def trigger_regenerate(request, namespace: str, name: str):
-    repository = _repository(request, namespace, name, write=True)
+    repository = _repository(request, namespace, name, admin=True)
     services.settings_trigger_secret_regenerate(repository=repository)
     messages.success(request, "New trigger secret made; the old one no longer works.")
     return redirect(_tab_url(repository, "trigger"))
@@ -195,11 +204,13 @@ def trigger_regenerate(request, namespace: str, name: str):
 
 @require_POST
 def rule_add(request, namespace: str, name: str):
-    repository = _repository(request, namespace, name, write=True)
+    repository = _repository(request, namespace, name, admin=True)
     form = RuleForm(request.POST)
     if form.is_valid():
         try:
-            rule = services.rule_create(repository=repository, **form.rule_fields())
+            rule = services.rule_create(
+                repository=repository, by=request.user, **form.rule_fields()
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -210,12 +221,12 @@ def rule_add(request, namespace: str, name: str):
 
 @require_http_methods(["GET", "POST"])
 def rule_edit(request, namespace: str, name: str, rule_id: int):
-    repository = _repository(request, namespace, name, write=True)
+    repository = _repository(request, namespace, name, admin=True)
     rule = get_object_or_404(BuildRule, pk=rule_id, repository=repository)
     form = RuleForm.for_rule(rule, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.rule_update(rule=rule, **form.rule_fields())
+            services.rule_update(rule=rule, by=request.user, **form.rule_fields())
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -227,7 +238,7 @@ def rule_edit(request, namespace: str, name: str, rule_id: int):
 
 @require_POST
 def rule_remove(request, namespace: str, name: str, rule_id: int):
-    repository = _repository(request, namespace, name, write=True)
+    repository = _repository(request, namespace, name, admin=True)
     rule = get_object_or_404(BuildRule, pk=rule_id, repository=repository)
     label = str(rule)
     services.rule_delete(rule=rule)

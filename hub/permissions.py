@@ -303,14 +303,8 @@ def may_create_in(actor, namespace: Namespace | None, namespace_name: str, name:
     actor = as_actor(actor)
     if actor.is_anonymous:
         return False
-    if actor.robot is not None:
-        robot = actor.robot
-        return (
-            namespace is not None
-            and namespace.pk == robot.namespace_id
-            and robot.covers(name)
-            and "push" in robot.actions
-        )
+    if actor.robot is not None:  # robots push to repositories that exist; people create them
+        return False
     if namespace_name == LIBRARY or actor.is_staff:
         return actor.is_staff
     if namespace is None:

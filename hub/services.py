@@ -25,8 +25,8 @@ def namespace_for_user(*, user: User) -> Namespace:
     try:
         with transaction.atomic():
             return Namespace.objects.create(name=user.username, owner=user)
-    except IntegrityError:
-        return Namespace.objects.get(name=user.username)
+    except IntegrityError:  # made in parallel; never an organization's of the same name
+        return Namespace.objects.get(name=user.username, owner=user)
 
 
 def repository_get_or_create(*, namespace: str, name: str, user: User | None = None) -> Repository:

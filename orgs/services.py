@@ -93,7 +93,10 @@ def _check_role(role: str) -> Role:
 def _keep_an_owner(org: Namespace, leaving: Membership) -> None:
     if leaving.role != Role.OWNER:
         return
-    owners = Membership.objects.select_for_update().filter(namespace=org, role=Role.OWNER)
+    # Lock the organization's row first: two owners stepping down at once then take turns,
+    # and the second sees the first gone (a COUNT takes no row locks of its own).
+    Namespace.objects.select_for_update().filter(pk=org.pk).first()
+    owners = Membership.objects.filter(namespace=org, role=Role.OWNER)
     if owners.exclude(pk=leaving.pk).count() == 0:
         raise OrgError(
             f"{org.name} must keep at least one owner: make someone else an owner first.", "role"

@@ -7,13 +7,18 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, serializers
 
 from builds.models import Build, BuildRule
-from hub.api.common import repository_visible
+from hub.api.common import (  # noqa: F401  (repository_for_writer: re-exported)
+    repository_for_writer,
+    repository_needing,
+)
 from hub.api.schema import NOT_FOUND, UNAUTHORIZED
 from hub.api.serializers import ErrorSerializer
 from hub.models import Repository
 from hub.permissions import actor_from_request, repository_access
 
-NOT_WRITER = "Only those who may push to this repository can do this."
+NOT_CONFIGURER = (
+    "Only the repository's admins can configure its builds (source, rules, secrets, trigger URL)."
+)
 
 WRITE_ERRORS = {
     401: UNAUTHORIZED,
@@ -37,14 +42,15 @@ def can_write(request, repository: Repository) -> bool:
     return repository_access(actor_from_request(request), repository).write
 
 
-def repository_for_writer(request, namespace: str, name: str) -> Repository:
-    """The repository if the caller may push to it: 404 if they cannot see it, else 401/403."""
-    repository = repository_visible(request, namespace, name)
-    if not request.user.is_authenticated:
-        raise exceptions.NotAuthenticated()
-    if not can_write(request, repository):
-        raise exceptions.PermissionDenied(NOT_WRITER)
-    return repository
+def can_configure(request, repository: Repository) -> bool:
+    """Whether the caller may configure builds (source, credentials, rules, secrets, trigger
+    URL): the repository's admins, as everything else in its settings."""
+    return repository_access(actor_from_request(request), repository).admin
+
+
+def repository_for_configurer(request, namespace: str, name: str) -> Repository:
+    """The repository if the caller may configure its builds."""
+    return repository_needing(request, namespace, name, "admin", NOT_CONFIGURER)
 
 
 def build_or_404(repository: Repository, build_id) -> Build:

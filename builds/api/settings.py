@@ -13,8 +13,8 @@ from builds.api.common import (
     RULE_ID,
     WRITE_ERRORS,
     StrictSerializer,
-    can_write,
-    repository_for_writer,
+    can_configure,
+    repository_for_configurer,
     rule_or_404,
     service_error,
 )
@@ -29,7 +29,7 @@ from hub.models import Repository
 # two functions under the same names: they belong in builds.services, shared by both.
 def _settings_response(request, repository: Repository, row: BuildSettings) -> Response:
     row.repository = repository
-    context = {"can_write": can_write(request, repository)}
+    context = {"can_write": can_configure(request, repository)}
     return Response(BuildSettingsSerializer(row, context=context).data)
 
 
@@ -79,7 +79,7 @@ class BuildSettingsApi(APIView):
         responses={200: BuildSettingsSerializer, 400: VALIDATION, **WRITE_ERRORS},
     )
     def put(self, request, namespace, name):
-        repository = repository_for_writer(request, namespace, name)
+        repository = repository_for_configurer(request, namespace, name)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -93,7 +93,7 @@ class BuildSettingsApi(APIView):
                 if "source_url" in data:
                     try:
                         row = services.settings_source_update(
-                            repository=repository, source_url=data["source_url"]
+                            repository=repository, source_url=data["source_url"], by=request.user
                         )
                     except DjangoValidationError as error:
                         raise DjangoValidationError({"source_url": error.messages}) from None
@@ -102,6 +102,7 @@ class BuildSettingsApi(APIView):
                         repository=repository,
                         username=data.get("git_username", row.git_username),
                         token=data.get("git_token"),
+                        by=request.user,
                     )
         except DjangoValidationError as error:
             raise service_error(error) from None
@@ -126,7 +127,7 @@ class BuildSecretListApi(generics.GenericAPIView):
         responses={200: BuildSecretSerializer(many=True), **WRITE_ERRORS},
     )
     def get(self, request, namespace, name):
-        repository = repository_for_writer(request, namespace, name)
+        repository = repository_for_configurer(request, namespace, name)
         page = self.paginate_queryset(BuildSecret.objects.filter(repository=repository))
         return self.get_paginated_response(BuildSecretSerializer(page, many=True).data)
 
@@ -140,7 +141,7 @@ class BuildSecretListApi(generics.GenericAPIView):
         responses={201: BuildSecretSerializer, 400: VALIDATION, **WRITE_ERRORS},
     )
     def post(self, request, namespace, name):
-        repository = repository_for_writer(request, namespace, name)
+        repository = repository_for_configurer(request, namespace, name)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
@@ -162,7 +163,7 @@ class BuildSecretDetailApi(APIView):
         responses={204: OpenApiResponse(description="Deleted."), **WRITE_ERRORS},
     )
     def delete(self, request, namespace, name, secret):
-        repository = repository_for_writer(request, namespace, name)
+        repository = repository_for_configurer(request, namespace, name)
         row = BuildSecret.objects.filter(repository=repository, name=secret).first()
         if row is None:
             raise Http404(f"No secret {secret} in {repository.full_name}.")
@@ -181,7 +182,7 @@ class RegenerateSecretApi(APIView):
         responses={200: BuildSettingsSerializer, **WRITE_ERRORS},
     )
     def post(self, request, namespace, name):
-        repository = repository_for_writer(request, namespace, name)
+        repository = repository_for_configurer(request, namespace, name)
         row = services.settings_trigger_secret_regenerate(repository=repository)
         return _settings_response(request, repository, row)
 
@@ -226,7 +227,7 @@ class BuildRuleListApi(generics.GenericAPIView):
     def get(self, request, namespace, name):
         repository = repository_visible(request, namespace, name)
         page = self.paginate_queryset(BuildRule.objects.filter(repository=repository))
-        context = {"can_write": can_write(request, repository)}
+        context = {"can_write": can_configure(request, repository)}
         return self.get_paginated_response(
             BuildRuleSerializer(page, many=True, context=context).data
         )
@@ -239,10 +240,10 @@ class BuildRuleListApi(generics.GenericAPIView):
         responses={201: BuildRuleSerializer, 400: VALIDATION, **WRITE_ERRORS},
     )
     def post(self, request, namespace, name):
-        repository = repository_for_writer(request, namespace, name)
+        repository = repository_for_configurer(request, namespace, name)
         fields = _rule_fields(request, partial=False)
         try:
-            rule = services.rule_create(repository=repository, **fields)
+            rule = services.rule_create(repository=repository, by=request.user, **fields)
         except DjangoValidationError as error:
             raise service_error(error) from None
         body = BuildRuleSerializer(rule, context={"can_write": True}).data
@@ -264,15 +265,15 @@ class BuildRuleDetailApi(APIView):
     def get(self, request, namespace, name, rule_id):
         repository = repository_visible(request, namespace, name)
         rule = rule_or_404(repository, rule_id)
-        context = {"can_write": can_write(request, repository)}
+        context = {"can_write": can_configure(request, repository)}
         return Response(BuildRuleSerializer(rule, context=context).data)
 
     def _update(self, request, namespace, name, rule_id, *, partial: bool):
-        repository = repository_for_writer(request, namespace, name)
+        repository = repository_for_configurer(request, namespace, name)
         rule = rule_or_404(repository, rule_id)
         fields = _rule_fields(request, partial=partial)
         try:
-            rule = services.rule_update(rule=rule, **fields)
+            rule = services.rule_update(rule=rule, by=request.user, **fields)
         except DjangoValidationError as error:
             raise service_error(error) from None
         return Response(BuildRuleSerializer(rule, context={"can_write": True}).data)
@@ -307,6 +308,6 @@ class BuildRuleDetailApi(APIView):
         responses={204: OpenApiResponse(description="Deleted."), **WRITE_ERRORS},
     )
     def delete(self, request, namespace, name, rule_id):
-        repository = repository_for_writer(request, namespace, name)
+        repository = repository_for_configurer(request, namespace, name)
         services.rule_delete(rule=rule_or_404(repository, rule_id))
         return Response(status=status.HTTP_204_NO_CONTENT)

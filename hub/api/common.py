@@ -16,6 +16,7 @@ NAME_PATTERN = r"[a-z0-9._-]+"
 TAG_PATTERN = r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}"
 USERNAME_PATTERN = r"[a-z0-9]+"
 
+NOT_WRITER = "Only those who may push to this repository can do this."
 NOT_ADMIN = "Only the repository's admins (its owner, admin teams and collaborators) can do this."
 
 
@@ -24,14 +25,25 @@ def repository_visible(request, namespace: str, name: str) -> Repository:
     return repository_get_visible(user=actor_from_request(request), namespace=namespace, name=name)
 
 
-def repository_for_admin(request, namespace: str, name: str) -> Repository:
-    """The repository if the caller may change it: 404 if they cannot see it, 401/403 otherwise."""
+def repository_needing(request, namespace: str, name: str, right: str, message: str):
+    """The repository if the caller has ``right`` (read, write or admin) on it: 404 if they
+    cannot see it, 401 when anonymous, 403 with ``message`` otherwise."""
     repository = repository_visible(request, namespace, name)
     if not request.user.is_authenticated:
         raise exceptions.NotAuthenticated()
-    if not repository_access(actor_from_request(request), repository).admin:
-        raise exceptions.PermissionDenied(NOT_ADMIN)
+    if not getattr(repository_access(actor_from_request(request), repository), right):
+        raise exceptions.PermissionDenied(message)
     return repository
+
+
+def repository_for_admin(request, namespace: str, name: str) -> Repository:
+    """The repository if the caller may change its settings."""
+    return repository_needing(request, namespace, name, "admin", NOT_ADMIN)
+
+
+def repository_for_writer(request, namespace: str, name: str) -> Repository:
+    """The repository if the caller may push to it and manage its tags."""
+    return repository_needing(request, namespace, name, "write", NOT_WRITER)
 
 
 def with_has_starred(repositories: QuerySet[Repository], user) -> QuerySet[Repository]:

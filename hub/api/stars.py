@@ -13,6 +13,7 @@ from hub.api.common import repository_visible, with_has_starred
 from hub.api.schema import FORBIDDEN, NOT_FOUND, UNAUTHORIZED
 from hub.api.serializers import ErrorSerializer, RepositorySerializer
 from hub.models import Repository
+from hub.permissions import robot_of
 from hub.selectors import user_starred
 
 STAR_ERRORS = {401: UNAUTHORIZED, 403: FORBIDDEN, 404: NOT_FOUND}
@@ -45,6 +46,8 @@ class StarsApi(APIView):
     )
     def post(self, request, namespace, name):
         repository = repository_visible(request, namespace, name)
+        if robot_of(request.user) is not None:  # stars count people
+            raise exceptions.PermissionDenied("Robot accounts cannot star repositories.")
         services.star_add(user=request.user, repository=repository)
         return self._state(repository, True)
 

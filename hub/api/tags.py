@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import TokenScopeAllows
 from hub import services
-from hub.api.common import repository_for_admin, repository_visible, validation_error
+from hub.api.common import repository_for_writer, repository_visible, validation_error
 from hub.api.schema import FORBIDDEN, NOT_FOUND, UNAUTHORIZED, VALIDATION
 from hub.api.serializers import TagSerializer
 from hub.selectors import repository_tags
@@ -85,7 +85,7 @@ class TagListApi(generics.GenericAPIView):
         },
     )
     def post(self, request, namespace, name):
-        repository = repository_for_admin(request, namespace, name)
+        repository = repository_for_writer(request, namespace, name)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -124,7 +124,7 @@ class TagDetailApi(APIView):
         },
     )
     def delete(self, request, namespace, name, tag):
-        repository = repository_for_admin(request, namespace, name)
+        repository = repository_for_writer(request, namespace, name)
         try:
             services.tag_delete(repository=repository, name=tag)
         except services.RepositoryError as error:

@@ -198,7 +198,7 @@ def authenticate(request) -> Caller:
                 )
             caller.user, caller.actor = pat.user, permissions.as_actor(pat.user, pat)
         elif grant.subject:
-            caller.user = robot_or_user(grant.subject)
+            caller.user = robot_or_user(grant.subject, robot_id=grant.robot)
             if caller.user is None:
                 raise Unauthorized(
                     "this token's account is gone, disabled or revoked", headers=challenge()
@@ -212,13 +212,14 @@ def authenticate(request) -> Caller:
     return _caller(user, token)
 
 
-def robot_or_user(username: str) -> User | None:
-    """The active account a token names; a robot only while it is neither revoked nor expired."""
+def robot_or_user(username: str, robot_id: int = 0) -> User | None:
+    """The active account a token names; a robot only while it is the very robot the token was
+    issued to (not a new one given the name since) and neither revoked nor expired."""
     if "+" not in username:
         return User.objects.filter(username=username, is_active=True).first()
     user = User.objects.select_related("robot").filter(username=username, is_active=True).first()
     robot = permissions.robot_of(user)
-    if robot is None or robot.is_expired():
+    if robot is None or robot.pk != robot_id or robot.is_expired():
         return None
     return user
 
@@ -240,6 +241,16 @@ def _denied_message(caller: Caller, full_name: str, action: str) -> str:
         if action not in robot.actions:
             given = ", ".join(robot.actions) or "nothing"
             return f"robot {robot.full_name} may only {given}, not {action}; {who} for one that may"
+        if namespace is None or namespace.pk != robot.namespace_id:
+            return (
+                f"robot {robot.full_name} may only use repositories of "
+                f"{robot.namespace.name}/, not {full_name}"
+            )
+        if repo is None:
+            return (
+                f"robot {robot.full_name} may not create {full_name}: robots push only to "
+                f"repositories that exist; {who} to create it"
+            )
         return (
             f"robot {robot.full_name} may not {action} {full_name}: it is not one of its "
             f"repositories; {who} to add it"

@@ -83,13 +83,16 @@ class Grant:
     access: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     pat: str = ""  # uuid of the access token it was issued for, checked again on every use
     build: str = ""  # "<build id>:<credential id>" it was issued for, checked again on every use
+    robot: int = 0  # the robot's id when issued to one: a new robot of the same name is not it
 
     def allows(self, type_: str, name: str, action: str) -> bool:
         actions = self.access.get((type_, name), set())
         return action in actions or "*" in actions
 
 
-def issue(*, subject: str, access: list[dict], pat: str = "", build: str = "") -> dict:
+def issue(
+    *, subject: str, access: list[dict], pat: str = "", build: str = "", robot: int = 0
+) -> dict:
     now = int(time.time())
     ttl = settings.WHARF_REGISTRY_TOKEN_TTL
     claims = {
@@ -106,6 +109,8 @@ def issue(*, subject: str, access: list[dict], pat: str = "", build: str = "") -
         claims["pat"] = pat
     if build:
         claims["bld"] = build
+    if robot:
+        claims["rbt"] = robot
     token = jwt.encode(claims, _key(), algorithm=ALGORITHM)
     issued = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
     return {"token": token, "access_token": token, "expires_in": ttl, "issued_at": issued}
@@ -127,7 +132,11 @@ def verify(token: str) -> Grant:
         key = (str(entry["type"]), str(entry["name"]))
         access.setdefault(key, set()).update(str(a) for a in entry["actions"])
     return Grant(
-        subject=claims["sub"], access=access, pat=claims.get("pat", ""), build=claims.get("bld", "")
+        subject=claims["sub"],
+        access=access,
+        pat=claims.get("pat", ""),
+        build=claims.get("bld", ""),
+        robot=int(claims.get("rbt") or 0),
     )
 
 

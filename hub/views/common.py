@@ -19,14 +19,18 @@ def repository_url(repository: Repository, view: str = "repository", **kwargs) -
     return reverse(view, kwargs=kwargs)
 
 
-def repository_for(request, namespace: str, name: str, *, admin: bool = False) -> Repository:
-    """The repository if the viewer may see it (and, with ``admin``, manage it); else 404.
+def repository_for(
+    request, namespace: str, name: str, *, admin: bool = False, write: bool = False
+) -> Repository:
+    """The repository if the viewer may see it (with ``write``, push to it and manage its
+    tags; with ``admin``, manage it); else 404.
 
     Never 403: a private repository someone may not see must look exactly like a missing one,
     and a public one's management pages are as absent for others as a missing page.
     """
     repository = repository_get_visible(user=request.user, namespace=namespace, name=name)
-    if admin and not repository_access(request.user, repository).admin:
+    access = repository_access(request.user, repository)
+    if (admin and not access.admin) or (write and not access.write):
         raise Http404("No such repository")
     return repository
 

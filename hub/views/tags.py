@@ -36,7 +36,7 @@ def tag_detail(request, namespace: str, name: str, tag: str):
 
 @require_POST
 def tag_delete(request, namespace: str, name: str, tag: str):
-    repository = repository_for(request, namespace, name, admin=True)
+    repository = repository_for(request, namespace, name, write=True)
     tag_obj = tag_get(repository=repository, name=tag)
     services.tag_delete(repository=repository, name=tag_obj.name)
     messages.success(request, f"Deleted tag {tag_obj.name} of {repository.display_name}.")

@@ -10,38 +10,32 @@ from orgs.robots import robot_create, robot_delete
 from orgs.selectors import namespace_robots, robot_get
 from orgs.views.common import OWNERS, org_context, org_for
 
-# Where a freshly made robot's secret waits, in the session, to be shown exactly once.
-NEW_ROBOT_SESSION_KEY = "orgs:new-robot"
-
 
 @require_http_methods(["GET", "POST"])
 def robots_tab(request, org: str):
+    """The robots; creating one answers with its secret in this page itself, never stored
+    anywhere (not in the session either), so it is shown exactly once."""
     org, access = org_for(request, org, see=OWNERS)
     form = RobotCreateForm(request.POST if request.method == "POST" else None, namespace=org)
+    new_robot = None
     if request.method == "POST" and form.is_valid():
         try:
             robot, raw = robot_create(namespace=org, created_by=request.user, **form.robot_fields())
         except OrgError as error:
             add_org_error(form, error)
         else:
-            request.session[NEW_ROBOT_SESSION_KEY] = {
-                "namespace": org.name,
-                "name": robot.full_name,
-                "secret": raw,
-            }
-            return redirect("org-robots", org=org.name)
-    new_robot = None
-    if request.method == "GET":
-        stashed = request.session.get(NEW_ROBOT_SESSION_KEY)
-        if stashed and stashed.get("namespace") == org.name:
-            new_robot = request.session.pop(NEW_ROBOT_SESSION_KEY)
+            new_robot = {"namespace": org.name, "name": robot.full_name, "secret": raw}
+            form = RobotCreateForm(namespace=org)
     context = {
         **org_context(org, access, "robots"),
         "robots": namespace_robots(namespace=org),
         "form": form,
         "new_robot": new_robot,
     }
-    return render(request, "orgs/robots.html", context)
+    response = render(request, "orgs/robots.html", context)
+    if new_robot:
+        response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST

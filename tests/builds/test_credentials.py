@@ -5,12 +5,16 @@ import pytest
 from django.utils import timezone
 
 from builds import credentials
-from builds.models import Build
+from builds.models import Build, BuildSettings
 from builds.reaper import reap_lost
+from builds.services import build_settings_for, rule_create, settings_source_update
 from hub.registry import tokens
 from hub.services import repository_get_or_create
+from orgs.services import collaborator_set
 from tests.factories import UserFactory
 from tests.registry.conftest import basic
+
+GIT = "https://git.example.test/alice/app.git"
 
 
 @pytest.fixture
@@ -80,12 +84,32 @@ def test_a_push_credential_pushes_its_own_repository_only(client, users):
     assert granted["bob/other"] == set() and granted["library/x"] == set()
 
 
-def test_a_webhook_build_acts_for_the_repository_owner(client, users):
-    alice, _ = users
+def test_a_webhook_build_acts_for_who_configured_the_builds_never_for_the_owner(client, users):
+    """Issue 10 review: a collaborator (or robot) with admin on alice/app who configures its
+    builds must not get alice's rights through webhook builds; alice configuring keeps hers."""
+    alice, bob = users
     build = running("alice/app", alice)
     Build.objects.filter(pk=build.pk).update(triggered_by=None, trigger="webhook")
-    secret = credentials.issue(build, phase=credentials.PULL, ttl=600)
-    assert access(client, secret, "alice/secret:pull")["alice/secret"] == {"pull"}
+    row = build_settings_for(repository=build.repository)
+
+    def pulls() -> set[str]:
+        secret = credentials.issue(Build.objects.get(pk=build.pk), phase=credentials.PULL, ttl=600)
+        return access(client, secret, "alice/secret:pull")["alice/secret"]
+
+    settings_source_update(repository=build.repository, source_url=GIT, by=alice)
+    assert pulls() == {"pull"}
+    collaborator_set(repository=build.repository, username="bob", permission="admin")
+    rule_create(repository=build.repository, by=bob)  # bob now chooses what builds build
+    assert pulls() == set()
+    row.refresh_from_db()
+    assert row.configured_by == bob
+    BuildSettings.objects.filter(pk=row.pk).update(configured_by=None)  # bob's account gone
+    assert pulls() == set()
+    assert access(
+        client,
+        credentials.issue(Build.objects.get(pk=build.pk), phase=credentials.PUSH, ttl=600),
+        "alice/app:pull,push",
+    )["alice/app"] == {"pull", "push"}  # its own repository still
 
 
 def test_a_credential_stops_working_when_its_phase_ends(client, users):

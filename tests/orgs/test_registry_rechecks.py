@@ -97,3 +97,19 @@ def test_an_expired_robot_is_refused(acme):
         HTTP_AUTHORIZATION=basic("acme+ci", secret),
     )
     assert token.status_code == 401
+
+
+def test_a_token_of_a_deleted_robot_does_not_work_for_a_new_robot_of_its_name(acme):
+    """Review finding: tokens named only the robot, so re-creating ``acme+ci`` (or a new
+    organization of the same name making one) brought the old tokens back to life."""
+    org, *_ = acme
+    robot, secret = robots.robot_create(
+        namespace=org, name="ci", created_by=None, repositories=["*"], actions=["pull", "push"]
+    )
+    headers = bearer(basic("acme+ci", secret), "repository:acme/app:pull,push")
+    robots.robot_delete(robot=Robot.objects.get(pk=robot.pk))
+    robots.robot_create(
+        namespace=org, name="ci", created_by=None, repositories=["*"], actions=["pull", "push"]
+    )
+
+    assert pull_and_push(headers) == (401, 401)

@@ -4,6 +4,7 @@ are refused elsewhere with a message that says why, and stop working once revoke
 import pytest
 
 from hub.models import Repository
+from hub.services import repository_create
 from orgs import robots, services
 from orgs.models import Robot
 from tests.factories import UserFactory
@@ -16,6 +17,8 @@ pytestmark = pytest.mark.integration
 def acme(transactional_db):
     alice = UserFactory(username="alice")
     org = services.org_create(user=alice, name="acme")
+    for name in ("app", "tools"):  # robots push to repositories that exist
+        repository_create(user=alice, namespace="acme", name=name, is_private=True)
     robot, secret = robots.robot_create(
         namespace=org,
         name="ci",
@@ -39,7 +42,7 @@ def test_a_robot_logs_in_pushes_its_repository_is_refused_elsewhere_and_revoked(
     )
     assert "Login Succeeded" in login.stdout
 
-    # Its repository: the first push creates it (the robot is scoped to it, with push).
+    # Its repository.
     target = f"docker://{clients.host}/acme/app:v1"
     clients.skopeo("copy", "--dest-tls-verify=false", f"oci:{image}:v1", target)
     clients.skopeo("copy", "--src-tls-verify=false", target, f"oci:{tmp_path / 'back'}:v1")
@@ -56,8 +59,19 @@ def test_a_robot_logs_in_pushes_its_repository_is_refused_elsewhere_and_revoked(
         check=False,
     )
     assert other.returncode != 0
-    assert "robot acme+ci may not push acme/other" in other.stderr
-    assert "ask an owner of acme" in other.stderr
+    assert "robot acme+ci may not create acme/other" in other.stderr
+    assert "ask an owner of acme to create it" in other.stderr
+    tools = clients.skopeo(
+        "copy",
+        "--dest-tls-verify=false",
+        f"oci:{image}:v1",
+        f"docker://{clients.host}/acme/tools:v1",
+        check=False,
+    )
+    # acme/tools exists, but not for this robot: refused exactly as a missing one.
+    assert "robot acme+ci may not create acme/tools: robots push only to repositories" in (
+        tools.stderr
+    )
     elsewhere = clients.skopeo(
         "copy",
         "--dest-tls-verify=false",
@@ -67,6 +81,7 @@ def test_a_robot_logs_in_pushes_its_repository_is_refused_elsewhere_and_revoked(
     )
     assert elsewhere.returncode != 0 and "denied" in elsewhere.stderr.lower()
     assert not Repository.objects.filter(name__in=["other", "web"]).exists()
+    assert not Repository.objects.get(namespace=org, name="tools").tags.exists()
 
     # Revoked: the very next pull fails, though the client still holds the login.
     robots.robot_delete(robot=Robot.objects.get(pk=robot.pk))

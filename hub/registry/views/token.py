@@ -73,6 +73,7 @@ def token(request):
             subject=user.username if user else "",
             access=_granted(permissions.as_actor(user, pat), scopes),
             pat=str(pat.uuid) if pat else "",
+            robot=getattr(permissions.robot_of(user), "pk", 0),
         )
     except RegistryError as exc:
         response = exc.response()
