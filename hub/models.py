@@ -242,6 +242,11 @@ class Upload(models.Model):
     repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="uploads")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The sha256 of the first ``hashed_size`` bytes, written by the process that appended them:
+    # the process that completes the upload (another one, behind several web workers) then
+    # need not hash the file again when nothing was appended since.
+    hashed_size = models.PositiveBigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
 
     def __str__(self) -> str:
         return str(self.uuid)

@@ -28,8 +28,9 @@ from hub.registry.storage import get_store
 CONTENT_RANGE_RE = re.compile(r"^(?:bytes )?(\d{1,19})-(\d{1,19})(?:/(?:\d+|\*))?$")
 
 # Running sha256 of each upload this process has been streaming: (bytes hashed, hash object).
-# Completing an upload then needs no second pass over its bytes. Another process (or a restart)
-# simply finds no entry, or one whose size disagrees with the file, and hashes the file instead.
+# Completing an upload then needs no second pass over its bytes. Another process finds the
+# digest so far on the Upload row (``hashed_size``, ``sha256``); when neither matches the file's
+# size (a restart, chunks appended by several processes) the file is hashed instead.
 _running: dict[str, tuple[int, "hashlib._Hash"]] = {}
 _running_lock = threading.Lock()
 
@@ -106,10 +107,12 @@ def upload_append(
     if expected is not None and written != expected:
         store.upload_truncate(upload.uuid, size)
         raise SizeInvalid(f"received {written} bytes, expected {expected}")
+    hashed = {}
     if h is not None:
         with _running_lock:
             _running[key] = (size + written, h)
-    Upload.objects.filter(pk=upload.pk).update(updated_at=timezone.now())
+        hashed = {"hashed_size": size + written, "sha256": h.copy().hexdigest()}
+    Upload.objects.filter(pk=upload.pk).update(updated_at=timezone.now(), **hashed)
     return size + written
 
 
@@ -125,17 +128,21 @@ def upload_finish(*, upload: Upload, digest: str) -> Blob:
         hashed, h = _running.pop(str(upload.uuid), (0, None))
     if h is not None and algorithm == "sha256" and hashed == size:
         actual = f"sha256:{h.hexdigest()}"
+    elif algorithm == "sha256" and upload.sha256 and upload.hashed_size == size:
+        actual = f"sha256:{upload.sha256}"  # hashed by the process that received the bytes
     else:
         actual = store.upload_digest(upload.uuid, algorithm)
     if actual != digest:
         upload_cancel(upload=upload)
         raise DigestInvalid(detail={"expected": digest, "actual": actual})
+    store.upload_sync(upload.uuid)  # the disk's work, before the transaction takes the lock
     return blob_store_upload(repository=upload.repository, upload=upload, digest=digest, size=size)
 
 
 @transaction.atomic
 def blob_store_upload(*, repository: Repository, upload: Upload, digest: str, size: int) -> Blob:
-    """Register the verified upload as blob ``digest`` in ``repository``.
+    """Register the verified upload, already on disk (``upload_sync``), as blob ``digest`` in
+    ``repository``.
 
     The blob row is locked while its file is put in place, so a concurrent garbage collection
     (which deletes row and file under the same lock) can never leave a row without its file.
@@ -150,7 +157,7 @@ def blob_store_upload(*, repository: Repository, upload: Upload, digest: str, si
     if store.exists(digest):
         store.upload_delete(upload.uuid)
     else:
-        store.upload_commit(upload.uuid, digest)
+        store.upload_commit(upload.uuid, digest, synced=True)
     RepositoryBlob.objects.get_or_create(repository=repository, blob=blob)
     Upload.objects.filter(pk=upload.pk).delete()
     return blob
