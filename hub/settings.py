@@ -5,6 +5,7 @@ The README's configuration table documents each variable read here. A bad value 
 """
 
 import ipaddress
+import os
 import re
 import secrets
 import sys
@@ -72,6 +73,10 @@ try:
 except ValueError:
     raise ImproperlyConfigured(f"HOST must be an IP address to bind to, got {HOST!r}") from None
 WHARF_WORKER_CONCURRENCY = env_int("WHARF_WORKER_CONCURRENCY", 2, minimum=1, maximum=64)
+# Web server processes `make run` starts, sharing the port: one per core by default.
+WHARF_WEB_WORKERS = env_int(
+    "WHARF_WEB_WORKERS", len(os.sched_getaffinity(0)) or 1, minimum=1, maximum=64
+)
 WHARF_URL = env_url("WHARF_URL", f"http://localhost:{PORT}", schemes={"http", "https"})
 _wharf_host = urlsplit(WHARF_URL).hostname or "localhost"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [_wharf_host, "localhost", "127.0.0.1", "[::1]"])

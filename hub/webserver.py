@@ -26,11 +26,14 @@ def uvicorn_options() -> dict:
     }
 
 
-def uvicorn_command(*, host: str, port: int) -> list[str]:
+def uvicorn_command(*, host: str, port: int, workers: int = 1) -> list[str]:
     """``python -m uvicorn …`` with the same options as ``uvicorn_options()``.
 
     A command line rather than ``uvicorn.run`` in-process, so the web process is a plain uvicorn
-    one to ps, pgrep and signals.
+    one to ps, pgrep and signals. With several ``workers`` that process is uvicorn's supervisor:
+    the workers share its listening socket, it starts a new one when one dies, and SIGTERM to
+    it stops them all. Nothing in Wharf keeps state in a web process that another would need
+    (sessions, caches, uploads, rate limits and websockets live in the database and Redis).
     """
     options = uvicorn_options()
     args = [
@@ -38,6 +41,8 @@ def uvicorn_command(*, host: str, port: int) -> list[str]:
         "--host", host, "--port", str(port), "--lifespan", options["lifespan"],
         "--server-header" if options["server_header"] else "--no-server-header",
     ]  # fmt: skip
+    if workers > 1:
+        args += ["--workers", str(workers)]
     if options["proxy_headers"]:
         args += ["--proxy-headers", "--forwarded-allow-ips", options["forwarded_allow_ips"]]
     else:
@@ -49,7 +54,9 @@ def main() -> None:
     """``python -m hub.webserver``: the web server alone, as `manage.py serve` runs it, on HOST
     and PORT — for deployments that run web and worker apart (the Dockerfile's command)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
-    args = uvicorn_command(host=settings.HOST, port=settings.PORT)
+    args = uvicorn_command(
+        host=settings.HOST, port=settings.PORT, workers=settings.WHARF_WEB_WORKERS
+    )
     os.execv(args[0], args)  # the process becomes uvicorn: signals, ps and pgrep see it as such
 
 

@@ -78,3 +78,41 @@ def test_serve_stops_cleanly_leaving_no_process(served, how):
         time.sleep(0.1)
     assert not [pid for pid in children if alive(pid)]
     assert not redis_ping_unix(served.data_dir / "redis.sock")
+
+
+def _web_workers(hub) -> set[int]:
+    """The uvicorn worker processes under `serve` (children of uvicorn's supervisor)."""
+    workers = set()
+    for pid in descendants(hub.proc.pid):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"multiprocessing" in cmdline and b"spawn_main" in cmdline:
+            workers.add(pid)
+    return workers
+
+
+def test_several_web_processes_share_the_port_and_one_that_dies_is_replaced():
+    scratch = Path(tempfile.mkdtemp(prefix="wharf-serve-"))
+    hub = start_hub(scratch / "data", WHARF_WEB_WORKERS="3")
+    try:
+        workers = _web_workers(hub)
+        assert len(workers) == 3, hub.output()
+        assert "web:    3 process(es)" in hub.output()
+        victim = sorted(workers)[0]
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            now = _web_workers(hub)
+            if len(now) == 3 and victim not in now:
+                break
+            time.sleep(0.2)
+        assert len(now) == 3 and victim not in now, hub.output()
+        # Every request is answered, whichever process takes it.
+        for _ in range(30):
+            assert get(hub.url + "/v2/busybox/tags/list")[0] == 200
+        assert hub.health()["redis"] == {"ok": True}
+    finally:
+        hub.stop()
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -98,7 +98,11 @@ class Command(BaseCommand):
         # The web server writes only into the data dir (blobs, uploads). Not so the worker: it
         # prepares the build workspace and runs checkouts whose files' modes end up in images.
         supervisor.spawn(
-            "web", uvicorn_command(host=settings.HOST, port=settings.PORT), umask=datadir.OTHERS
+            "web",
+            uvicorn_command(
+                host=settings.HOST, port=settings.PORT, workers=settings.WHARF_WEB_WORKERS
+            ),
+            umask=datadir.OTHERS,
         )
         supervisor.spawn(
             "worker",
@@ -118,6 +122,7 @@ class Command(BaseCommand):
             time.sleep(0.1)
         self.stdout.write(
             self.style.SUCCESS(f"\nWharf is running at {settings.WHARF_URL}/\n")
+            + f"  web:    {settings.WHARF_WEB_WORKERS} process(es) (WHARF_WEB_WORKERS)\n"
             + f"  data:   {settings.DATA_DIR}\n"
             + f"  builds: {_builds_line()}\n"
             + f"  health: {settings.WHARF_URL}/healthz\n"
