@@ -53,7 +53,8 @@ class Lockout:
     retry_after: int  # seconds until the window ends; 0 when not locked
 
 
-def _key(login: str, address: str) -> str:
+def failures_key(login: str, address: str) -> str:
+    """The Redis key counting failed sign-ins of ``login`` from ``address``."""
     digest = hashlib.sha256(f"{login.strip().lower()}\0{address}".encode()).hexdigest()[:32]
     return key("login-failures", digest)
 
@@ -61,7 +62,7 @@ def _key(login: str, address: str) -> str:
 @_needs_redis
 def login_lockout(*, login: str, address: str) -> Lockout:
     client = get_redis()
-    k = _key(login, address)
+    k = failures_key(login, address)
     count = int(client.get(k) or 0)
     if count < settings.WHARF_LOGIN_MAX_FAILURES:
         return Lockout(False, 0)
@@ -71,7 +72,7 @@ def login_lockout(*, login: str, address: str) -> Lockout:
 @_needs_redis
 def login_failure_record(*, login: str, address: str) -> None:
     client = get_redis()
-    k = _key(login, address)
+    k = failures_key(login, address)
     pipe = client.pipeline()
     # The first failure creates the key with the window's expiry; INCR keeps that expiry, so
     # later failures never extend the window. (Works on Redis 6 too, unlike EXPIRE NX.)
@@ -82,4 +83,4 @@ def login_failure_record(*, login: str, address: str) -> None:
 
 @_needs_redis
 def login_failures_clear(*, login: str, address: str) -> None:
-    get_redis().delete(_key(login, address))
+    get_redis().delete(failures_key(login, address))

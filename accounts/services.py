@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import AccessToken, User
+from hub.registry.fastpath import epochs
 
 # last_used_at is written at most this often per token, so a busy client does not turn every
 # request into a database write.
@@ -38,6 +39,7 @@ def access_token_revoke(*, token: AccessToken) -> None:
     AccessToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+    epochs.bump_access()  # an update() sends no signal; cached registry answers must know
 
 
 def access_token_authenticate(*, raw: str) -> AccessToken | None:

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class HubConfig(AppConfig):
     name = "hub"
     verbose_name = "Wharf hub"
+
+    def ready(self) -> None:
+        from hub.registry.fastpath import signals
+
+        signals.connect()

@@ -65,10 +65,6 @@ def repository_touch(*, repository: Repository) -> None:
     Repository.objects.filter(pk=repository.pk).update(updated_at=timezone.now())
 
 
-def repository_count_pull(*, repository: Repository) -> None:
-    Repository.objects.filter(pk=repository.pk).update(pull_count=F("pull_count") + 1)
-
-
 # --- repositories from the hub's pages and API ---
 
 

@@ -237,9 +237,18 @@ WHARF_API_TOKEN_TTL = env_int("WHARF_API_TOKEN_TTL", 86400, minimum=60)
 WHARF_GC_GRACE_HOURS = env_int("WHARF_GC_GRACE_HOURS", 24, minimum=0)
 # How often Celery beat runs registry garbage collection (hours); 0 turns the schedule off.
 WHARF_GC_INTERVAL_HOURS = env_int("WHARF_GC_INTERVAL_HOURS", 6, minimum=0)
+# Pulls are counted in Redis and added to repositories' pull counts this often (hub/pulls.py).
+WHARF_PULL_FLUSH_SECONDS = env_int("WHARF_PULL_FLUSH_SECONDS", 10, minimum=1)
+# Cached registry answers (hub/registry/fastpath) are checked against Redis on every request;
+# this caps how long one lives even so (a Redis that lost a bump, a robot that expires).
+WHARF_REGISTRY_CACHE_SECONDS = env_int("WHARF_REGISTRY_CACHE_SECONDS", 60, minimum=0)
 CELERY_BEAT_SCHEDULE = {
     # Builds whose worker died mid-build end as "worker lost" instead of running forever.
     "builds-reap-lost": {"task": "builds.tasks.reap_lost_builds", "schedule": 60},
+    "pull-counts-flush": {
+        "task": "hub.tasks.pull_counts_flush",
+        "schedule": WHARF_PULL_FLUSH_SECONDS,
+    },
 }
 if WHARF_GC_INTERVAL_HOURS:
     CELERY_BEAT_SCHEDULE["registry-gc"] = {

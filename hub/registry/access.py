@@ -172,44 +172,49 @@ def authenticate(request) -> Caller:
             raise Unauthorized(
                 f"invalid or expired token: {exc}", headers=challenge(error="invalid_token")
             ) from None
-        caller = Caller(grant=grant)
-        if grant.build:
-            from builds.credentials import is_active  # a build's token ends with its phase
-
-            build_id, _, credential_id = grant.build.partition(":")
-            if not build_id.isdigit() or not is_active(int(build_id), credential_id):
-                raise Unauthorized(
-                    "the build this token was issued to has finished this step",
-                    headers=challenge(error="invalid_token"),
-                )
-        if grant.subject and grant.pat:
-            # One query for both: the account is active and its access token is not revoked.
-            pat = (
-                AccessToken.objects.active()
-                .select_related("user")
-                .filter(uuid=grant.pat, user__username=grant.subject)
-                .first()
-            )
-            if pat is None:
-                raise Unauthorized(
-                    "the access token this was issued for has been revoked, or its account "
-                    "disabled",
-                    headers=challenge(),
-                )
-            caller.user, caller.actor = pat.user, permissions.as_actor(pat.user, pat)
-        elif grant.subject:
-            caller.user = robot_or_user(grant.subject, robot_id=grant.robot)
-            if caller.user is None:
-                raise Unauthorized(
-                    "this token's account is gone, disabled or revoked", headers=challenge()
-                )
-            caller.actor = permissions.as_actor(caller.user)
-        return caller
+        return caller_for_grant(grant)
     credentials = basic_credentials(header)
     if credentials is None:
         raise Unauthorized("unsupported Authorization scheme; use Bearer", headers=challenge())
     user, token = credentials_check(request, *credentials)
     return _caller(user, token)
+
+
+def caller_for_grant(grant: tokens.Grant) -> Caller:
+    """The caller a verified bearer token stands for now; Unauthorized when its build step has
+    ended, its access token was revoked, or its account or robot is gone or disabled."""
+    caller = Caller(grant=grant)
+    if grant.build:
+        from builds.credentials import is_active  # a build's token ends with its phase
+
+        build_id, _, credential_id = grant.build.partition(":")
+        if not build_id.isdigit() or not is_active(int(build_id), credential_id):
+            raise Unauthorized(
+                "the build this token was issued to has finished this step",
+                headers=challenge(error="invalid_token"),
+            )
+    if grant.subject and grant.pat:
+        # One query for both: the account is active and its access token is not revoked.
+        pat = (
+            AccessToken.objects.active()
+            .select_related("user")
+            .filter(uuid=grant.pat, user__username=grant.subject)
+            .first()
+        )
+        if pat is None:
+            raise Unauthorized(
+                "the access token this was issued for has been revoked, or its account disabled",
+                headers=challenge(),
+            )
+        caller.user, caller.actor = pat.user, permissions.as_actor(pat.user, pat)
+    elif grant.subject:
+        caller.user = robot_or_user(grant.subject, robot_id=grant.robot)
+        if caller.user is None:
+            raise Unauthorized(
+                "this token's account is gone, disabled or revoked", headers=challenge()
+            )
+        caller.actor = permissions.as_actor(caller.user)
+    return caller
 
 
 def robot_or_user(username: str, robot_id: int = 0) -> User | None:

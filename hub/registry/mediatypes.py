@@ -15,3 +15,13 @@ IMAGE_CONFIG_TYPES = {
     "application/vnd.docker.container.image.v1+json",
     "application/vnd.oci.image.config.v1+json",
 }
+
+
+def acceptable(accept: str, media_type: str) -> bool:
+    """Whether a manifest of ``media_type`` answers a request with this Accept header."""
+    if not accept:
+        return True
+    types = {part.split(";")[0].strip().lower() for part in accept.split(",")}
+    listed = types & MANIFEST_TYPES
+    # Clients that list no manifest type at all (curl's */*) get what is stored.
+    return not listed or media_type in types or "*/*" in types

@@ -66,6 +66,11 @@ def set_request_base(request) -> None:
     _request_base.set(f"{request.scheme}://{request.get_host()}")
 
 
+def set_base(scheme: str, host: str) -> None:
+    """``set_request_base`` for a request Django never saw (the registry's fast path)."""
+    _request_base.set(f"{scheme}://{host}")
+
+
 def realm() -> str:
     return f"{_request_base.get() or settings.WHARF_URL}/token"
 
@@ -84,6 +89,7 @@ class Grant:
     pat: str = ""  # uuid of the access token it was issued for, checked again on every use
     build: str = ""  # "<build id>:<credential id>" it was issued for, checked again on every use
     robot: int = 0  # the robot's id when issued to one: a new robot of the same name is not it
+    expires: int = 0  # the token's exp claim (Unix time)
 
     def allows(self, type_: str, name: str, action: str) -> bool:
         actions = self.access.get((type_, name), set())
@@ -116,6 +122,9 @@ def issue(
     return {"token": token, "access_token": token, "expires_in": ttl, "issued_at": issued}
 
 
+LEEWAY = 5  # seconds of clock skew allowed on exp and nbf
+
+
 def verify(token: str) -> Grant:
     """The grant of a valid token; raises ``jwt.InvalidTokenError`` otherwise."""
     claims = jwt.decode(
@@ -125,7 +134,7 @@ def verify(token: str) -> Grant:
         audience=service_name(),
         issuer=service_name(),
         options={"require": ["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "access"]},
-        leeway=5,
+        leeway=LEEWAY,
     )
     access: dict[tuple[str, str], set[str]] = {}
     for entry in claims["access"]:
@@ -137,6 +146,7 @@ def verify(token: str) -> Grant:
         pat=claims.get("pat", ""),
         build=claims.get("bld", ""),
         robot=int(claims.get("rbt") or 0),
+        expires=int(claims["exp"]),
     )
 
 

@@ -8,6 +8,7 @@ import socket
 import pytest
 
 from hub.models import Blob, Repository, Upload
+from hub.pulls import pull_counts_flush
 from hub.registry.storage import get_store
 from tests.factories import UserFactory, make_token
 from tests.registry.conftest import basic
@@ -275,7 +276,10 @@ def test_a_pull_counts_once(alice):
     push_image(http, name, "v1", headers)
     http.request("HEAD", f"/v2/{name}/manifests/v1", headers=headers)
     http.request("GET", f"/v2/{name}/manifests/v1", headers=headers)
+    # Counted in Redis, added to the row by the worker's flush (hub/pulls.py).
+    assert pull_counts_flush() == 1
     assert Repository.objects.get(name="app").pull_count == 1
+    assert pull_counts_flush() == 0
 
 
 def test_tags_list_and_catalog_paginate_with_link(alice):

@@ -3,22 +3,12 @@
 from django.http import HttpResponse, JsonResponse
 
 from hub.models import ManifestChild
+from hub.pulls import pull_count
 from hub.registry import access, mediatypes
 from hub.registry import manifests as service
 from hub.registry.errors import ManifestInvalid, ManifestUnknown
 from hub.registry.views.base import empty, registry_view
 from hub.registry.views.common import repository_for, repository_for_push
-from hub.services import repository_count_pull
-
-
-def _acceptable(request, media_type: str) -> bool:
-    accept = request.headers.get("Accept", "")
-    if not accept:
-        return True
-    types = {part.split(";")[0].strip().lower() for part in accept.split(",")}
-    listed = types & mediatypes.MANIFEST_TYPES
-    # Clients that list no manifest type at all (curl's */*) get what is stored.
-    return not listed or media_type in types or "*/*" in types
 
 
 def _pushed_content(request) -> bytes:
@@ -75,7 +65,7 @@ def manifest(request, name: str, reference: str):
 
     repo = repository_for(caller, name, "pull")
     stored = service.manifest_get(repository=repo, reference=reference)
-    if not _acceptable(request, stored.media_type):
+    if not mediatypes.acceptable(request.headers.get("Accept", ""), stored.media_type):
         raise ManifestUnknown(
             f"manifest is {stored.media_type}, which the Accept header does not list",
             detail={"reference": reference},
@@ -84,7 +74,7 @@ def manifest(request, name: str, reference: str):
     if request.method == "GET":
         # One pull, one count: a platform manifest fetched through its index is not another.
         if not (service.is_digest(reference) and _is_platform_child(stored)):
-            repository_count_pull(repository=repo)
+            pull_count(repository=repo)
         response = HttpResponse(content, content_type=stored.media_type)
     else:
         response = HttpResponse(content_type=stored.media_type)
