@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Idempotent setup shared by `make run` and `make test`:
+# Idempotent setup shared by `make run` and `make test` (and the benchmarks in bench/):
 #   system packages (apt) that are missing, a .venv, the locked Python packages.
-# Usage: scripts/setup.sh run|test
+# Usage: scripts/setup.sh run|test|bench
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-run}"
@@ -14,6 +14,10 @@ if [ "$mode" = test ]; then
   # Browser tests drive Debian's chromium; podman is a registry client the tests use; the build
   # tests read the host's addresses with ip (iproute2).
   packages+=(chromium fonts-dejavu-core podman iproute2)
+elif [ "$mode" = bench ]; then
+  # bench/registry*.py: hey sends the request load, docker-registry is the reference registry
+  # Wharf is measured against.
+  packages+=(hey docker-registry)
 fi
 
 missing=()
