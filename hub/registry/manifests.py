@@ -303,16 +303,29 @@ def manifest_delete(*, repository: Repository, reference: str) -> None:
 
 
 def referrers(*, repository: Repository, digest: str, artifact_type: str = ""):
+    """Descriptors of the manifests whose ``subject`` is ``digest``, as the referrers API lists
+    them: each with its ``artifactType``, or, when it has none, its config's ``mediaType`` (the
+    spec's rule), which ``artifact_type`` filters on too."""
     digests.parse(digest)
     rows = Manifest.objects.filter(repository=repository, subject_digest=digest).order_by("id")
-    if artifact_type:
-        rows = rows.filter(artifact_type=artifact_type)
     result = []
     for m in rows:
+        kind = m.artifact_type or _config_media_type(bytes(m.content))
+        if artifact_type and kind != artifact_type:
+            continue
         entry = {"mediaType": m.media_type, "digest": m.digest, "size": m.size}
-        if m.artifact_type:
-            entry["artifactType"] = m.artifact_type
+        if kind:
+            entry["artifactType"] = kind
         if m.annotations:
             entry["annotations"] = m.annotations
         result.append(entry)
     return result
+
+
+def _config_media_type(content: bytes) -> str:
+    """The config descriptor's mediaType of a stored image manifest ("" for an index)."""
+    try:
+        config = json.loads(content).get("config")
+    except ValueError:
+        return ""
+    return str(config.get("mediaType", "")) if isinstance(config, dict) else ""

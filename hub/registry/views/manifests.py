@@ -4,7 +4,7 @@ from django.http import HttpResponse, JsonResponse
 
 from hub.models import ManifestChild
 from hub.pulls import pull_count
-from hub.registry import access, mediatypes
+from hub.registry import access, mediatypes, names
 from hub.registry import manifests as service
 from hub.registry.errors import ManifestInvalid, ManifestUnknown
 from hub.registry.views.base import empty, registry_view
@@ -87,13 +87,16 @@ def manifest(request, name: str, reference: str):
 @registry_view("GET")
 def referrers(request, name: str, digest: str):
     caller = access.authenticate(request)
-    repo = repository_for(caller, name, "pull")
+    names.split(name)
     artifact_type = request.GET.get("artifactType", "")
-    body = {
-        "schemaVersion": 2,
-        "mediaType": mediatypes.OCI_INDEX,
-        "manifests": service.referrers(repository=repo, digest=digest, artifact_type=artifact_type),
-    }
+    if caller.repository(name) is None and caller.can(name, "push"):
+        # Not pushed yet, but the caller may: an empty index, as the spec says, so a client
+        # pushing an image with its signature asks first and finds none.
+        manifests = []
+    else:
+        repo = repository_for(caller, name, "pull")
+        manifests = service.referrers(repository=repo, digest=digest, artifact_type=artifact_type)
+    body = {"schemaVersion": 2, "mediaType": mediatypes.OCI_INDEX, "manifests": manifests}
     response = JsonResponse(body, content_type=mediatypes.OCI_INDEX)
     if artifact_type:
         response["OCI-Filters-Applied"] = "artifactType"

@@ -1,5 +1,6 @@
 """``/v2/<name>/blobs/uploads/``: start (plain, monolithic, mount), PATCH, PUT, GET, DELETE."""
 
+from hub.models import Repository
 from hub.registry import access, digests, names
 from hub.registry import uploads as service
 from hub.registry.errors import BlobUploadInvalid, NameInvalid
@@ -29,20 +30,36 @@ def _content_length(request) -> int | None:
         raise BlobUploadInvalid("invalid Content-Length") from None
 
 
+def _mount_source(caller: access.Caller, source: str | None, digest: str):
+    """The repository to mount ``digest`` from: ``source`` if the caller may pull it; without
+    one (``?mount=`` alone, as the spec allows), any repository holding the blob that the
+    caller may pull. None: upload it instead."""
+    if source:
+        try:
+            names.split(source)
+            may_pull = caller.can(source, "pull") or "pull" in caller.actual_actions(source)
+        except NameInvalid:
+            may_pull = False
+        return caller.repository(source) if may_pull else None
+    if "pull" not in caller.limit:  # a token scoped without pull reads nothing
+        return None
+    return (
+        Repository.objects.visible_to(caller.actor)
+        .filter(blob_links__blob__digest=digest)
+        .order_by("pk")
+        .first()
+    )
+
+
 @registry_view("POST")
 def start(request, name: str):
     caller = access.authenticate(request)
     repo = repository_for_push(caller, name)
 
     mount, source = request.GET.get("mount"), request.GET.get("from")
-    if mount and source:
+    if mount:
         digests.parse(mount)
-        try:
-            names.split(source)
-            may_pull = caller.can(source, "pull") or "pull" in caller.actual_actions(source)
-        except NameInvalid:
-            may_pull = False
-        source_repo = caller.repository(source) if may_pull else None
+        source_repo = _mount_source(caller, source, mount)
         if source_repo is not None:
             if service.blob_mount(repository=repo, source=source_repo, digest=mount):
                 return _created(name, mount)
