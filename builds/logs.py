@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 MAX_LINE = 4000
 BATCH_LINES = 200
 BATCH_SECONDS = 0.1
-STEP_RE = re.compile(r"^STEP (\d+)/(\d+)")
+STEP_RE = re.compile(r"^(?:STEP|Step) (\d+)/(\d+)")  # buildah says STEP, docker Step
 
 
 def group_name(build_id: int) -> str:

@@ -12,8 +12,9 @@ packages=(python3 python3-venv git redis-server buildah skopeo busybox-static sl
   openssh-client)
 if [ "$mode" = test ]; then
   # Browser tests drive Debian's chromium; podman is a registry client the tests use; the build
-  # tests read the host's addresses with ip (iproute2).
-  packages+=(chromium fonts-dejavu-core podman iproute2)
+  # tests read the host's addresses with ip (iproute2); docker.io is the docker CLI and a
+  # private engine (tests/dockerd.py) for the docker tests and the docker builder.
+  packages+=(chromium fonts-dejavu-core podman iproute2 docker.io)
 elif [ "$mode" = bench ]; then
   # bench/registry*.py: hey sends the request load, docker-registry is the reference registry
   # Wharf is measured against.

@@ -7,6 +7,7 @@ import pytest
 import uvicorn
 from django.core.management import call_command
 
+from tests.dockerd import dockerd  # noqa: F401  (a session fixture)
 from tests.factories import UserFactory
 
 
