@@ -204,6 +204,10 @@ def _platform(manifest: Manifest, os_: str = "", arch: str = "", variant: str = 
     platform.created = str(config.get("created", "")) if isinstance(config, dict) else ""
     platform.author = str(config.get("author", "")) if isinstance(config, dict) else ""
     platform.comment = str(config.get("comment", "")) if isinstance(config, dict) else ""
+    if not platform.comment and rows:
+        # `docker commit -m` records its message only in the last history entry; `docker
+        # inspect` shows that one as the image's Comment, and so do we.
+        platform.comment = rows[-1]["comment"]
     return platform
 
 
