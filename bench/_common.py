@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import tarfile
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -341,3 +342,17 @@ def manifest_digest(host: str, repo: str, tag: str, token: str | None = None) ->
         request.add_header("Authorization", f"Bearer {token}")
     with urllib.request.urlopen(request, timeout=30) as response:
         return response.headers["Docker-Content-Digest"]
+
+
+@contextlib.contextmanager
+def both_registries(wharf_dir: Path, database_url: str | None):
+    """(scratch dir, Wharf, the reference's host:port), all stopped and removed on exit."""
+    with contextlib.ExitStack() as stack:
+        scratch = Path(tempfile.mkdtemp(prefix="wharf-bench-"))
+        stack.callback(shutil.rmtree, scratch, ignore_errors=True)
+        database_url = stack.enter_context(scratch_database(database_url))
+        wharf = start_wharf(scratch, wharf_dir.resolve(), database_url, scratch / "log")
+        stack.callback(stop_wharf, wharf)
+        reference, ref_host = start_reference(scratch)
+        stack.callback(stop, reference)
+        yield scratch, wharf, ref_host

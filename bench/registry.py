@@ -19,7 +19,6 @@ Prints the median seconds, the ratio Wharf/reference and the peak RSS of Wharf's
 """
 
 import argparse
-import contextlib
 import os
 import shutil
 import statistics
@@ -31,15 +30,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
 from bench._common import (  # noqa: E402
+    both_registries,
     make_image,
     manifest_digest,
     rss_mib,
-    scratch_database,
     skopeo,
-    start_reference,
-    start_wharf,
-    stop,
-    stop_wharf,
     web_pids,
 )
 
@@ -57,14 +52,7 @@ def main() -> None:
     parser.add_argument("--database-url", help="a PostgreSQL server to make a scratch db on")
     args = parser.parse_args()
 
-    with contextlib.ExitStack() as stack:
-        scratch = Path(tempfile.mkdtemp(prefix="wharf-bench-"))
-        stack.callback(shutil.rmtree, scratch, ignore_errors=True)
-        database_url = stack.enter_context(scratch_database(args.database_url))
-        wharf = start_wharf(scratch, args.wharf_dir.resolve(), database_url, scratch / "log")
-        stack.callback(stop_wharf, wharf)
-        reference, ref_host = start_reference(scratch)
-        stack.callback(stop, reference)
+    with both_registries(args.wharf_dir, args.database_url) as (scratch, wharf, ref_host):
         run(args, scratch, wharf, ref_host)
 
 

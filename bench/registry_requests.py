@@ -22,7 +22,6 @@ Needs hey and docker-registry: bash scripts/setup.sh bench.
 """
 
 import argparse
-import contextlib
 import hashlib
 import json
 import os
@@ -46,15 +45,11 @@ from bench._common import (  # noqa: E402
     MANIFEST_ACCEPT,
     Wharf,
     basic,
+    both_registries,
     make_image,
     manifest_digest,
     rss_mib,
-    scratch_database,
     skopeo,
-    start_reference,
-    start_wharf,
-    stop,
-    stop_wharf,
     web_pids,
 )
 
@@ -154,14 +149,7 @@ def main() -> None:
     if shutil.which("hey") is None:
         raise SystemExit("hey is missing: bash scripts/setup.sh bench")
 
-    with contextlib.ExitStack() as stack:
-        scratch = Path(tempfile.mkdtemp(prefix="wharf-bench-"))
-        stack.callback(shutil.rmtree, scratch, ignore_errors=True)
-        database_url = stack.enter_context(scratch_database(args.database_url))
-        wharf = start_wharf(scratch, args.wharf_dir.resolve(), database_url, scratch / "log")
-        stack.callback(stop_wharf, wharf)
-        reference, ref_host = start_reference(scratch)
-        stack.callback(stop, reference)
+    with both_registries(args.wharf_dir, args.database_url) as (scratch, wharf, ref_host):
         sys.exit(run(args, scratch, wharf, ref_host))
 
 

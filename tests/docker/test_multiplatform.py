@@ -5,23 +5,14 @@ import json
 
 import pytest
 
-from hub.registry.ocilayout import LayoutWriter, tar_layer
-from tests.registry.conftest import clients, owner, registry  # noqa: F401  (fixtures)
+from tests.registry.conftest import clients, make_index, owner, registry  # noqa: F401
 
 pytestmark = pytest.mark.integration
 
 
 def test_docker_pulls_its_platform_of_an_index_by_digest(dockerd, clients, owner, tmp_path):  # noqa: F811
     user, raw = owner
-    writer = LayoutWriter(tmp_path / "index")
-    children = []
-    for arch in ("amd64", "arm64"):
-        data, diff = tar_layer({f"{arch}.txt": arch.encode() * 1000})
-        layer = writer.add_bytes(data, "application/vnd.oci.image.layer.v1.tar+gzip")
-        platform = {"architecture": arch, "os": "linux"}
-        children.append((writer.add_image(layers=[(layer, diff)], config=platform), platform))
-    index = writer.add_index(children, tag="multi")
-    writer.close()
+    index = make_index(tmp_path / "index")
     clients.login(user.username, raw)
     name = f"{clients.host}/{user.username}/multi"
     clients.skopeo("copy", "--all", "--dest-tls-verify=false", f"oci:{tmp_path / 'index'}:multi",

@@ -124,6 +124,21 @@ def make_image(
     return dest
 
 
+def make_index(dest: Path, *, tag: str = "multi", arches=("amd64", "arm64")) -> dict:
+    """An OCI layout holding an index of one small image per architecture, tagged ``tag``;
+    returns the index's descriptor."""
+    writer = LayoutWriter(dest)
+    children = []
+    for arch in arches:
+        data, diff = tar_layer({f"{arch}.txt": arch.encode() * 1000})
+        layer = writer.add_bytes(data, LAYER_GZIP)
+        platform = {"architecture": arch, "os": "linux"}
+        children.append((writer.add_image(layers=[(layer, diff)], config=platform), platform))
+    index = writer.add_index(children, tag=tag)
+    writer.close()
+    return index
+
+
 @pytest.fixture
 def owner(transactional_db):
     """A user with a read/write/delete token: (user, raw token)."""

@@ -6,7 +6,7 @@ import pytest
 
 from hub.models import Repository
 from tests.factories import UserFactory, make_token
-from tests.registry.conftest import make_image
+from tests.registry.conftest import make_image, make_index
 
 pytestmark = pytest.mark.integration
 
@@ -122,23 +122,8 @@ def test_read_only_token_cannot_push(clients, tmp_path, transactional_db):
 
 
 def test_multi_arch_index_push_and_pull_each_platform(clients, owner, tmp_path):
-    from hub.registry.ocilayout import LayoutWriter, tar_layer
-
     user, raw = owner
-    writer = LayoutWriter(tmp_path / "index")
-    children = []
-    for arch in ("amd64", "arm64"):
-        data, diff = tar_layer({f"{arch}.txt": arch.encode() * 1000})
-        layer = writer.add_bytes(data, "application/vnd.oci.image.layer.v1.tar+gzip")
-        config = {"architecture": arch, "os": "linux"}
-        children.append(
-            (
-                writer.add_image(layers=[(layer, diff)], config=config),
-                {"architecture": arch, "os": "linux"},
-            )
-        )
-    writer.add_index(children, tag="multi")
-    writer.close()
+    make_index(tmp_path / "index")
     clients.login(user.username, raw)
     target = f"docker://{clients.host}/{user.username}/multi:1"
 
