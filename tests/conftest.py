@@ -36,6 +36,37 @@ def _no_stray_sessions_at_teardown(django_db_setup, django_db_blocker):
         )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_celery_queue():
+    """Tasks the tests queue go to a queue of this run's own, never to a hub's worker on the
+    machine; the queue is dropped at the end."""
+    from hub import celery_app
+
+    queue = f"wharf-test-{uuid.uuid4().hex[:10]}"
+    celery_app.conf.task_default_queue = queue
+    yield queue
+    with celery_app.connection_for_write() as conn:
+        conn.default_channel.queue_delete(queue)
+
+
+@pytest.fixture
+def celery_worker(transactional_db, _private_celery_queue):
+    """A real Celery worker (threads) consuming the run's queue while the test lasts."""
+    from celery.contrib.testing.worker import start_worker
+
+    from hub import celery_app
+
+    with start_worker(
+        celery_app,
+        pool="threads",
+        concurrency=2,
+        perform_ping_check=False,
+        loglevel="WARNING",
+        queues=[_private_celery_queue],
+    ) as worker:
+        yield worker
+
+
 @pytest.fixture(autouse=True)
 def _isolated_redis_keys(settings):
     """Each test gets its own Redis key prefix: rate-limit counters never leak between tests."""

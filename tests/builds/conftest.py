@@ -3,14 +3,11 @@ build into, and a place for git repositories that the build user may read."""
 
 import shutil
 import tempfile
-import uuid
 from pathlib import Path
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
 from builds import sandbox
-from hub import celery_app
 from hub.registry import busybox
 from hub.registry.importer import import_layout
 from hub.services import repository_get_or_create
@@ -31,7 +28,7 @@ def sources():
 
 
 @pytest.fixture
-def hub(asgi_server, settings, tmp_path_factory):
+def hub(asgi_server, settings, tmp_path_factory, celery_worker):
     """The registry to push to, the official busybox in it, and a Celery worker to build."""
     settings.WHARF_URL = asgi_server.url
     settings.WHARF_BUILD_ALLOW_LOCAL_SOURCES = True
@@ -42,18 +39,7 @@ def hub(asgi_server, settings, tmp_path_factory):
     settings.WHARF_BUILD_DIR = builds_dir
     layout = busybox.build_layout(tmp_path_factory.mktemp("busybox") / "layout")
     import_layout(layout=layout, ref="latest", target="library/busybox:latest")
-    queue = f"test-builds-{uuid.uuid4().hex[:8]}"
-    celery_app.conf.task_default_queue = queue
-    with start_worker(
-        celery_app,
-        pool="threads",
-        concurrency=2,
-        perform_ping_check=False,
-        loglevel="WARNING",
-        queues=[queue],
-    ):
-        yield asgi_server
-    celery_app.conf.task_default_queue = "celery"
+    yield asgi_server
     shutil.rmtree(builds_dir, ignore_errors=True)
 
 
