@@ -131,6 +131,10 @@ class Blob(models.Model):
     # Bumped whenever a push uploads or mounts the blob: garbage collection spares blobs touched
     # within its grace period, which covers pushes whose manifest has not arrived yet.
     last_linked_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # A layer's size unpacked, as `docker history` shows it (the sum of its tar entries' sizes,
+    # hub/registry/layersize.py), measured after the push; null until then, and for blobs that
+    # are no tar layer (configs, zstd, artifacts).
+    unpacked_size = models.PositiveBigIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.digest

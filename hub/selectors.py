@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.http import Http404
 
-from hub.models import LIBRARY, Manifest, ManifestChild, Repository, Star, Tag
+from hub.models import LIBRARY, Blob, Manifest, ManifestChild, Repository, Star, Tag
 from hub.permissions import READ, repository_level
 from hub.registry import mediatypes
 from hub.registry.storage import get_store
@@ -171,6 +171,27 @@ def _platform(manifest: Manifest, os_: str = "", arch: str = "", variant: str = 
         except (OSError, ValueError, KeyError, RecursionError):  # a config nested too deep
             config = {}
     history = config.get("history", []) if isinstance(config, dict) else []
+    layers = (
+        [layer for layer in layers if isinstance(layer, dict)] if isinstance(layers, list) else []
+    )
+    # What `docker history` shows of a layer is its unpacked size, measured after the push
+    # (hub/tasks.py::layers_measure); until then the page has the compressed one to show.
+    unpacked = dict(
+        Blob.objects.filter(
+            digest__in=[str(layer.get("digest", "")) for layer in layers],
+            unpacked_size__isnull=False,
+        ).values_list("digest", "unpacked_size")
+    )
+
+    def sizes(layer) -> dict:
+        compressed = layer.get("size") if isinstance(layer.get("size"), int) else None
+        measured = unpacked.get(layer.get("digest"))
+        return {
+            "size": measured if measured is not None else compressed,
+            "compressed_size": compressed,
+            "measured": measured is not None,
+        }
+
     # Pair history entries with layers: empty_layer entries made no layer (ENV, CMD, EXPOSE…).
     rows, layer_iter = [], iter(layers)
     for entry in history if isinstance(history, list) else []:
@@ -184,7 +205,7 @@ def _platform(manifest: Manifest, os_: str = "", arch: str = "", variant: str = 
                 "comment": str(entry.get("comment", "")),
                 "created": str(entry.get("created", "")),
                 "empty": empty,
-                "size": layer.get("size") if layer else None,
+                **(sizes(layer) if layer else {"size": 0, "compressed_size": 0, "measured": True}),
                 "digest": layer.get("digest") if layer else "",
             }
         )
@@ -194,7 +215,7 @@ def _platform(manifest: Manifest, os_: str = "", arch: str = "", variant: str = 
             "comment": "",
             "created": "",
             "empty": False,
-            "size": layer.get("size"),
+            **sizes(layer),
             "digest": layer.get("digest", ""),
         }
         for layer in layer_iter

@@ -7,6 +7,7 @@ repository, and every manifest an index names too; otherwise the push is refused
 
 import json
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -172,6 +173,7 @@ def manifest_put(*, repository: Repository, reference: str, content: bytes, cont
     child_rows: list[tuple[Manifest, dict]] = []
     os_ = arch = variant = ""
     total = 0
+    measure = False
     if parsed.media_type in mediatypes.IMAGE_TYPES:
         wanted = [doc["config"]] + [
             layer
@@ -200,6 +202,12 @@ def manifest_put(*, repository: Repository, reference: str, content: bytes, cont
         config_type = doc["config"].get("mediaType", "")
         artifact_type = doc.get("artifactType") or (
             config_type if config_type not in mediatypes.IMAGE_CONFIG_TYPES else ""
+        )
+        # An image with a layer whose unpacked size is not known yet (hub/tasks.py).
+        measure = config_type in mediatypes.IMAGE_CONFIG_TYPES and any(
+            found[layer["digest"]].unpacked_size is None
+            for layer in doc["layers"]
+            if layer["digest"] in found
         )
     else:
         known = {
@@ -263,6 +271,11 @@ def manifest_put(*, repository: Repository, reference: str, content: bytes, cont
             repository=repository, name=tag, defaults={"manifest": manifest, "updated_at": now}
         )
     Repository.objects.filter(pk=repository.pk).update(updated_at=now)
+    if measure:
+        from hub.tasks import layers_measure_queue
+
+        # After the commit, so the worker finds the manifest; never fails the push.
+        transaction.on_commit(partial(layers_measure_queue, manifest.pk))
     return manifest
 
 

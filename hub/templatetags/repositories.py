@@ -3,7 +3,6 @@
 import json
 
 from django import template
-from django.template.defaultfilters import filesizeformat
 from django.utils.dateparse import parse_datetime
 
 from hub import markdown
@@ -45,10 +44,26 @@ def compact(number) -> str:
     return str(number)
 
 
+SIZE_UNITS = ("B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
+
+
 @register.filter
 def layer_size(size) -> str:
-    """A layer's size; history entries that made no layer are 0 B."""
-    return filesizeformat(size or 0)
+    """A size as the docker CLI prints one (go-units ``HumanSizeWithPrecision(size, 3)``):
+    decimal units, three significant digits: 224 B, 1.23 MB, 0 B for nothing.
+
+    One difference: where rounding makes 1000 of a unit (999,999 bytes), docker prints
+    "1e+03kB"; this says 1 MB.
+    """
+    try:
+        value = float(size or 0)
+    except (TypeError, ValueError):
+        value = 0.0
+    unit = 0
+    while unit < len(SIZE_UNITS) - 1 and (value >= 1000 or float(f"{value:.3g}") >= 1000):
+        value /= 1000
+        unit += 1
+    return f"{value:.3g} {SIZE_UNITS[unit]}"
 
 
 @register.filter

@@ -22,8 +22,9 @@ def busybox_layout(tmp_path_factory):
 
 
 @pytest.fixture
-def wharf(registry, busybox_layout):  # noqa: F811
-    """The live hub, seeded like `manage.py serve` seeds a fresh one: library/busybox:latest."""
+def wharf(registry, busybox_layout, celery_worker):  # noqa: F811
+    """The live hub, seeded like `manage.py serve` seeds a fresh one: library/busybox:latest,
+    with a worker to do what pushes queue (measuring layers for the tag page)."""
     import_layout(layout=busybox_layout, ref="latest", target="library/busybox:latest")
     return registry
 

@@ -1,6 +1,6 @@
 """What `docker commit` and `docker build` record shows on the tag page: the author, the commit
 message, exposed ports, and the same layers `docker history` lists (instructions, comments,
-empty layers)."""
+empty layers, and each layer's size to the byte)."""
 
 import html
 import re
@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.docker.conftest import history
+from tests.hub.serving import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -16,7 +17,8 @@ MESSAGE = "write /x for the history test"
 ROW = re.compile(r"<tr( class=\"empty-layer\")?>(.*?)</tr>", re.S)
 INSTRUCTION = re.compile(r'<code class="instruction" title="([^"]*)"')
 COMMENT = re.compile(r'<div class="muted small">(.*?)</div>', re.S)
-SIZE = re.compile(r'<td class="size">(.*?)</td>', re.S)
+SIZE = re.compile(r'<td class="size" data-bytes="(\d+)"[^>]*>(.*?)</td>', re.S)
+COMPRESSED = '<span class="muted small">compressed</span>'
 
 
 def tag_page(wharf, repo: str, tag: str) -> str:
@@ -33,15 +35,27 @@ def page_layers(page: str) -> list[dict]:
     for empty, cells in ROW.findall(table.split("<tbody>", 1)[1]):
         instruction = INSTRUCTION.search(cells)
         comment = COMMENT.search(cells)
+        size = SIZE.search(cells)
         rows.append(
             {
                 "created_by": html.unescape(instruction.group(1)) if instruction else "",
                 "comment": html.unescape(comment.group(1)) if comment else "",
                 "empty": bool(empty),
-                "size": html.unescape(SIZE.search(cells).group(1)).strip(),
+                "bytes": int(size.group(1)),
+                "compressed": COMPRESSED in size.group(2),
             }
         )
     return rows
+
+
+def measured_tag_page(wharf, repo: str, tag: str) -> str:
+    """The tag page once the worker has measured every layer the push made."""
+
+    def measured():
+        page = tag_page(wharf, repo, tag)
+        return page if not any(row["compressed"] for row in page_layers(page)) else None
+
+    return wait_for(f"the layers of {repo}:{tag} measured", measured)
 
 
 def assert_page_matches_docker_history(docker, ref: str, page: str) -> list[dict]:
@@ -52,9 +66,16 @@ def assert_page_matches_docker_history(docker, ref: str, page: str) -> list[dict
     assert [r["empty"] for r in shown] == [r["size"] == 0 for r in local]
     layers = int(docker("inspect", "--format", "{{len .RootFS.Layers}}", ref).stdout)
     assert sum(not r["empty"] for r in shown) == layers
-    for row in shown:  # the page shows the pushed (compressed) size of each real layer
-        assert row["size"].startswith("0") == row["empty"], row
+    # Each layer's size, to the byte, is the unpacked one `docker history` shows.
+    assert [r["bytes"] for r in shown] == [r["size"] for r in local]
     return shown
+
+
+def assert_a_fresh_pull_matches_too(docker, ref: str, page: str) -> None:
+    """What the engine pulls back has the sizes the pusher's engine showed (and the page)."""
+    docker("rmi", ref)
+    docker("pull", ref)
+    assert_page_matches_docker_history(docker, ref, page)
 
 
 def test_the_tag_page_shows_what_docker_commit_recorded(docker, wharf, alice):
@@ -66,7 +87,7 @@ def test_the_tag_page_shows_what_docker_commit_recorded(docker, wharf, alice):
     docker("commit", "-m", MESSAGE, "--author", AUTHOR, name, target)
     docker("push", target)
 
-    page = tag_page(wharf, "alice/app", "committed")
+    page = measured_tag_page(wharf, "alice/app", "committed")
     assert f"<dd>{html.escape(AUTHOR)}</dd>" in page
     assert f"<dd>{MESSAGE}</dd>" in page
     # …as `docker inspect` reports them (its Comment is the last history entry's).
@@ -76,6 +97,7 @@ def test_the_tag_page_shows_what_docker_commit_recorded(docker, wharf, alice):
     assert shown[-1]["created_by"] == "sh -c echo hi > /x"
     assert shown[-1]["comment"] == MESSAGE
     assert 'title="sh -c echo hi &gt; /x"' in page
+    assert_a_fresh_pull_matches_too(docker, target, page)
 
 
 def test_the_tag_page_lists_the_ports_an_image_exposes(docker, wharf, alice, tmp_path):
@@ -87,10 +109,11 @@ def test_the_tag_page_lists_the_ports_an_image_exposes(docker, wharf, alice, tmp
     docker("build", "-t", target, str(context))
     docker("push", target)
 
-    page = tag_page(wharf, "alice/web", "v1")
+    page = measured_tag_page(wharf, "alice/web", "v1")
     ports = page.split("<dt>Exposed ports</dt>", 1)[1].split("</dd>", 1)[0]
     assert '<code class="kv">30/tcp</code>' in ports
     assert '<code class="kv">80/tcp</code>' in ports
     shown = assert_page_matches_docker_history(docker, target, page)
     assert shown[-1]["empty"]  # EXPOSE made no layer
     assert "EXPOSE" in shown[-1]["created_by"]
+    assert_a_fresh_pull_matches_too(docker, target, page)

@@ -5,8 +5,10 @@ import json
 import pytest
 from django.template.defaultfilters import filesizeformat
 
-from hub.models import Repository, Tag
+from hub.models import Blob, Repository, Tag
 from hub.services import repository_create
+from hub.tasks import layers_measure
+from hub.templatetags.repositories import layer_size
 from tests.hub.conftest import make_repo, push_image
 
 
@@ -199,9 +201,48 @@ def test_tag_page_shows_layers_with_sizes_and_instructions(client, tagged_repo):
     assert ">ENV APP_HOME=/srv/app</code>" in page
     assert '0 B <span class="badge">empty layer</span>' in page
     assert page.count('class="empty-layer"') == 2
+    assert '<td class="size" data-bytes="0">0 B <span class="badge">empty layer</span>' in page
+    # Just pushed, the layers are not measured yet: their compressed sizes, said to be so.
     manifest = json.loads(bytes(tagged_repo.tags.get(name="v1").manifest.content))
     for layer in manifest["layers"]:
-        assert f'<td class="size">{filesizeformat(layer["size"])}</td>' in page
+        assert (
+            f'<td class="size" data-bytes="{layer["size"]}" title="Compressed size: the unpacked'
+            ' size, which docker history shows, is not measured yet">'
+            f'{layer_size(layer["size"])} <span class="muted small">compressed</span></td>'
+        ) in page
+
+
+def test_tag_page_shows_measured_layers_unpacked_as_docker_history_does(client, tagged_repo):
+    manifest = tagged_repo.tags.get(name="v1").manifest
+    layers_measure(manifest.pk)
+    page = main(client.get("/r/alice/app/tags/v1/"))
+    for layer in json.loads(bytes(manifest.content))["layers"]:
+        unpacked = Blob.objects.get(digest=layer["digest"]).unpacked_size
+        assert unpacked > layer["size"]  # text, gzipped
+        assert (
+            f'<td class="size" data-bytes="{unpacked}" title="{layer_size(layer["size"])}'
+            f' compressed">{layer_size(unpacked)}</td>'
+        ) in page
+    assert 'muted small">compressed<' not in page.split("<h2>Configuration", 1)[0]
+
+
+@pytest.mark.parametrize(
+    "size, shown",
+    [
+        (0, "0 B"),
+        (None, "0 B"),
+        (224, "224 B"),
+        (1000, "1 kB"),
+        (1234, "1.23 kB"),
+        (999_499, "999 kB"),
+        (999_999, "1 MB"),  # docker says 1e+03kB
+        (1_234_567, "1.23 MB"),
+        (45_600_000_000, "45.6 GB"),
+        (7 * 10**12, "7 TB"),
+    ],
+)
+def test_sizes_read_as_the_docker_cli_prints_them(size, shown):
+    assert layer_size(size) == shown
 
 
 def test_tag_page_shows_the_image_config(client, tagged_repo):
