@@ -79,6 +79,24 @@ def login_failure_record(*, login: str, address: str) -> None:
     pipe.set(k, 0, ex=settings.WHARF_LOGIN_LOCKOUT_SECONDS, nx=True)
     pipe.incr(k)
     pipe.execute()
+    _failure_event(login, address)
+
+
+def _failure_event(login: str, address: str) -> None:
+    """In the audit log of the account it named (its owner sees who tried), and site-wide."""
+    from accounts.models import User
+    from hub.events import EventActor, event_record
+
+    user = User.objects.filter(username=login[:150]).first()
+    namespace = ""
+    if user is not None:
+        namespace = login.split("+", 1)[0]  # a robot's attempts belong to its namespace
+    event_record(
+        action="login.failed",
+        actor=EventActor(kind="anonymous", ip=address or None),
+        namespace=namespace,
+        data={"login": login[:150]},
+    )
 
 
 @_needs_redis

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import AccessToken, User
+from hub.events import event_record
 from hub.registry.fastpath import epochs
 
 # last_used_at is written at most this often per token, so a busy client does not turn every
@@ -31,15 +32,25 @@ def access_token_create(*, user: User, description: str, scope: str) -> tuple[Ac
         token_start=raw[: len(AccessToken.PREFIX) + 4],
         token_hash=AccessToken.hash(raw),
     )
+    _token_event("token.created", user, token.description, scope=token.scope)
     return token, raw
 
 
+@transaction.atomic
 def access_token_revoke(*, token: AccessToken) -> None:
     """Revoke at once: the next request with this token fails."""
-    AccessToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+    revoked = AccessToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+    if revoked:
+        _token_event("token.revoked", token.user, token.description)
     epochs.bump_access()  # an update() sends no signal; cached registry answers must know
+
+
+def _token_event(action: str, user: User, name: str, **data) -> None:
+    event_record(
+        action=action, namespace=user.username, data={"token": name, "kind": "pat", **data}
+    )
 
 
 def access_token_authenticate(*, raw: str) -> AccessToken | None:

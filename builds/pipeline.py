@@ -35,6 +35,7 @@ from builds import (
     stores,
 )
 from builds.builders import BuildSpec, get_backend, registry_host
+from builds.events import build_event_record
 from builds.logs import LogWriter, publish_status
 from builds.models import Build, BuildSecret
 from hub import crypto
@@ -73,6 +74,8 @@ def _set_status(build: Build, status: str, **fields) -> None:
     Build.objects.filter(pk=build.pk).update(status=status, heartbeat_at=now, **fields)
     for key, value in {"status": status, **fields}.items():
         setattr(build, key, value)
+    if status in Build.FINAL:
+        build_event_record(build=build)
     publish_status(build)
 
 

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from builds import queue
+from builds.events import build_event_record
 from builds.logs import LogWriter, publish_status
 from builds.models import Build
 
@@ -20,7 +21,10 @@ def _end(build_id: int, *, among, error: str, line: str, **conditions) -> bool:
         status=Build.Status.ERROR, error=error, finished_at=timezone.now(), credential_jti=""
     )
     if ended:
-        build = Build.objects.get(pk=build_id)
+        build = Build.objects.select_related("repository__namespace", "triggered_by").get(
+            pk=build_id
+        )
+        build_event_record(build=build)
         writer = LogWriter(build)
         writer.line(line)
         writer.flush()

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from builds import validation
+from builds.events import build_event_record
 from builds.models import Build, BuildRule, BuildSecret, BuildSettings, SourceType
 from hub import crypto
 from hub.models import Repository
@@ -248,6 +249,7 @@ def _enqueue(build: Build) -> None:
                 status=Build.Status.ERROR, error=str(exc), finished_at=now
             )
             build.status, build.error, build.finished_at = Build.Status.ERROR, str(exc), now
+            build_event_record(build=build)
             writer = LogWriter(build)
             writer.line(str(exc))
             writer.flush()
@@ -324,6 +326,7 @@ def build_create(
         source_credential=credential,
         **clean,
     )
+    build_event_record(build=build)
     _enqueue(build)
     return build
 
@@ -377,6 +380,7 @@ def build_cancel(*, build: Build) -> Build:
         build.refresh_from_db()
         from builds.logs import publish_status
 
+        build_event_record(build=build)
         publish_status(build)
         return build
     Build.objects.filter(pk=build.pk, status__in=Build.RUNNING).update(cancel_requested=True)

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 import hub.api.schema  # noqa: F401  (registers the OpenAPI descriptions of our credentials)
 from accounts.api import CurrentUserApi, LoginApi
+from audit.api_urls import urlpatterns as audit_api_urls
 from builds.api.builds import BuildCancelApi, BuildDetailApi, BuildListApi, BuildLogsApi
 from builds.api.settings import (
     BuildRuleDetailApi,
@@ -21,6 +22,7 @@ from hub.api.search import SearchApi
 from hub.api.stars import StarsApi, UserStarredApi
 from hub.api.tags import TagDetailApi, TagListApi
 from orgs.api_urls import urlpatterns as orgs_api_urls
+from webhooks.api_urls import urlpatterns as webhooks_api_urls
 
 app_name = "api"
 
@@ -72,4 +74,6 @@ urlpatterns = [
     ),
     path("build-triggers/<uuid:trigger_uuid>/", BuildTriggerApi.as_view(), name="build-trigger"),
     *orgs_api_urls,  # organizations, teams, repository permissions, robot accounts
+    *webhooks_api_urls,  # webhooks of repositories and namespaces, their deliveries
+    *audit_api_urls,  # audit logs of namespaces and repositories
 ]

@@ -6,6 +6,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from hub.events import event_record
 from hub.models import LIBRARY, Namespace, Repository
 
 
@@ -56,9 +57,18 @@ def repository_get_or_create(*, namespace: str, name: str, user: User | None = N
     try:
         with transaction.atomic():
             repo.save()
+            _created(repo)
             return repo
     except IntegrityError:  # a parallel push created it first
         return Repository.objects.select_related("namespace").get(namespace=ns, name=name)
+
+
+def _created(repository: Repository) -> None:
+    event_record(
+        action="repository.created",
+        repository=repository,
+        data={"is_private": repository.is_private},
+    )
 
 
 def repository_touch(*, repository: Repository) -> None:
@@ -129,6 +139,7 @@ def repository_create(
     try:
         with transaction.atomic():
             repo.save()
+            _created(repo)
     except IntegrityError:
         raise RepositoryError(f"{namespace}/{name} already exists.", field="name") from None
     return repo
@@ -146,11 +157,18 @@ def repository_update(*, repository: Repository, **fields) -> Repository:
         fields["description"] = (fields["description"] or "").strip()
         if len(fields["description"]) > 100:
             raise RepositoryError("Keep the short description to 100 characters.", "description")
+    was_private = repository.is_private
     for key, value in fields.items():
         setattr(repository, key, value)
     repository.search_text = repository.compute_search_text()
     repository.updated_at = timezone.now()
     repository.save(update_fields=[*fields, "search_text", "updated_at"])
+    if repository.is_private != was_private:
+        event_record(
+            action="repository.visibility",
+            repository=repository,
+            data={"is_private": repository.is_private},
+        )
     return repository
 
 
@@ -162,6 +180,7 @@ def repository_delete(*, repository: Repository) -> None:
     # Index entries first: they protect their child manifests from a lone delete, which would
     # otherwise block deleting the repository that holds both.
     ManifestChild.objects.filter(parent__repository=repository).delete()
+    event_record(action="repository.deleted", repository=repository)
     repository.delete()
 
 
@@ -198,9 +217,17 @@ def star_remove(*, user: User, repository: Repository) -> bool:
 def tag_delete(*, repository: Repository, name: str) -> None:
     from hub.models import Tag
 
-    deleted, _ = Tag.objects.filter(repository=repository, name=name).delete()
-    if not deleted:
+    tag = Tag.objects.select_related("manifest").filter(repository=repository, name=name).first()
+    if tag is None:
         raise RepositoryError(f"No tag {name!r} in {repository.full_name}.", field="name")
+    tag.delete()
+    event_record(
+        action="delete",
+        repository=repository,
+        tag=name,
+        digest=tag.manifest.digest,
+        data={"kind": "tag"},
+    )
 
 
 @transaction.atomic
@@ -226,4 +253,24 @@ def tag_create(*, repository: Repository, name: str, source: str):
         defaults={"manifest": manifest, "updated_at": timezone.now()},
     )
     Repository.objects.filter(pk=repository.pk).update(updated_at=timezone.now())
+    event_record(
+        action="push",
+        repository=repository,
+        tag=name,
+        digest=manifest.digest,
+        data={"media_type": manifest.media_type, "platforms": manifest_platforms(manifest)},
+    )
     return tag
+
+
+def manifest_platforms(manifest) -> list[str]:
+    """ "os/arch[/variant]" of an image, or of each image an index lists."""
+    from hub.models import ManifestChild
+
+    if manifest.os or manifest.architecture:
+        rows = [(manifest.os, manifest.architecture, manifest.variant)]
+    else:
+        rows = ManifestChild.objects.filter(parent=manifest).values_list(
+            "os", "architecture", "variant"
+        )
+    return ["/".join(p for p in row if p) for row in rows if any(row)]

@@ -110,6 +110,8 @@ INSTALLED_APPS = [
     "hub",
     "orgs",
     "builds",
+    "audit",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -121,6 +123,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: events recorded while answering are by the request's caller.
+    "hub.events.ActingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -280,6 +284,19 @@ if WHARF_BUILD_PRUNE_INTERVAL_HOURS:
 if WHARF_BUILD_REGISTRY and not env_str("ALLOWED_HOSTS"):
     # The web service must answer to the address workers use for it.
     ALLOWED_HOSTS.append(urlsplit(WHARF_BUILD_REGISTRY).hostname or "")
+
+# --- Audit log and webhooks (hub/settings_events.py) ---
+from hub.settings_events import (  # noqa: E402, F401
+    EVENTS_BEAT_SCHEDULE,
+    WHARF_AUDIT_RETENTION_DAYS,
+    WHARF_WEBHOOK_ALLOW_PRIVATE,
+    WHARF_WEBHOOK_DISABLE_AFTER_DAYS,
+    WHARF_WEBHOOK_HISTORY_DAYS,
+    WHARF_WEBHOOK_RETRY_DELAYS,
+    WHARF_WEBHOOK_TIMEOUT_SECONDS,
+)
+
+CELERY_BEAT_SCHEDULE.update(EVENTS_BEAT_SCHEDULE)
 
 # --- Accounts ---
 AUTH_USER_MODEL = "accounts.User"

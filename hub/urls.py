@@ -40,6 +40,8 @@ urlpatterns = [
     path("repositories/new/", repositories.create, name="repository-new"),
     path("", include("builds.urls")),
     path("", include("orgs.urls")),
+    path("", include("webhooks.urls")),
+    path("", include("audit.urls")),
     *repository_routes(),
     path("healthz", health.healthz, name="healthz"),
     path("", include("accounts.urls")),

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from hub.events import event_record
 from hub.models import Namespace
 from orgs.errors import OrgError
 from orgs.models import Robot
@@ -99,12 +100,22 @@ def robot_create(
         expires_at=expires_at,
         created_by=created_by,
     )
+    event_record(
+        action="token.created",
+        namespace=namespace.name,
+        data={"token": username, "kind": "robot", "actions": robot.actions},
+    )
     return robot, raw
 
 
 @transaction.atomic
 def robot_delete(*, robot: Robot) -> None:
     """Revoke at once: the robot and its account go, so the next request with it fails."""
+    event_record(
+        action="token.revoked",
+        namespace=robot.namespace.name,
+        data={"token": robot.user.username, "kind": "robot"},
+    )
     User.objects.filter(pk=robot.user_id).delete()
 
 

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from accounts.names import validate_username
+from hub.events import event_record
 from hub.models import Namespace, Repository
 from orgs.errors import OrgError
 from orgs.models import Collaborator, Level, Membership, Role, Team, TeamMember, TeamPermission
@@ -26,6 +27,17 @@ def _person(username: str) -> User:
     if user is None or "+" in username:
         raise OrgError(f"There is no user {username!r}.", "username")
     return user
+
+
+def _changed(target: Namespace | Repository, change: str, subject: str, **data) -> None:
+    """A permission.changed event on an organization (members, teams) or a repository."""
+    if isinstance(target, Repository):
+        where = {"repository": target}
+    else:
+        where = {"namespace": target.name}
+    event_record(
+        action="permission.changed", data={"change": change, "subject": subject, **data}, **where
+    )
 
 
 def _create(taken: OrgError, model, **fields):
@@ -110,7 +122,9 @@ def member_add(*, org: Namespace, username: str, role: str = Role.MEMBER) -> Mem
     taken = OrgError(f"{username} is already a member of {org.name}.", "username")
     if Membership.objects.filter(namespace=org, user=user).exists():
         raise taken
-    return _create(taken, Membership, namespace=org, user=user, role=role)
+    membership = _create(taken, Membership, namespace=org, user=user, role=role)
+    _changed(org, "member.added", username, level=role)
+    return membership
 
 
 @transaction.atomic
@@ -120,6 +134,7 @@ def member_update(*, membership: Membership, role: str) -> Membership:
         _keep_an_owner(membership.namespace, membership)
     membership.role = role
     membership.save(update_fields=["role"])
+    _changed(membership.namespace, "member.role", membership.user.username, level=role)
     return membership
 
 
@@ -129,6 +144,7 @@ def member_remove(*, membership: Membership) -> None:
     _keep_an_owner(membership.namespace, membership)
     TeamMember.objects.filter(team__namespace=membership.namespace, user=membership.user).delete()
     membership.delete()
+    _changed(membership.namespace, "member.removed", membership.user.username)
 
 
 # --- teams ---
@@ -172,6 +188,7 @@ def team_update(*, team: Team, name: str | None = None, description: str | None 
 
 @transaction.atomic
 def team_delete(*, team: Team) -> None:
+    _changed(team.namespace, "team.deleted", team.name)
     team.delete()
 
 
@@ -185,7 +202,9 @@ def team_member_add(*, team: Team, username: str) -> TeamMember:
     taken = OrgError(f"{username} is already in {team.name}.", "username")
     if TeamMember.objects.filter(team=team, user=user).exists():
         raise taken
-    return _create(taken, TeamMember, team=team, user=user)
+    member = _create(taken, TeamMember, team=team, user=user)
+    _changed(team.namespace, "team.member.added", username, team=team.name)
+    return member
 
 
 @transaction.atomic
@@ -193,6 +212,7 @@ def team_member_remove(*, team: Team, username: str) -> None:
     deleted, _ = TeamMember.objects.filter(team=team, user__username=username).delete()
     if not deleted:
         raise OrgError(f"{username} is not in {team.name}.", "username")
+    _changed(team.namespace, "team.member.removed", username, team=team.name)
 
 
 # --- repository permissions ---
@@ -214,6 +234,7 @@ def team_permission_set(*, repository: Repository, team: Team, permission: str) 
     grant, _ = TeamPermission.objects.update_or_create(
         team=team, repository=repository, defaults={"level": level}
     )
+    _changed(repository, "team.permission", team.name, level=level.label)
     return grant
 
 
@@ -222,6 +243,7 @@ def team_permission_remove(*, repository: Repository, team: Team) -> None:
     deleted, _ = TeamPermission.objects.filter(team=team, repository=repository).delete()
     if not deleted:
         raise OrgError(f"{team.name} has no permission on {repository.full_name}.", "group_name")
+    _changed(repository, "team.permission.removed", team.name)
 
 
 @transaction.atomic
@@ -240,6 +262,7 @@ def collaborator_set(*, repository: Repository, username: str, permission: str) 
     collaborator, _ = Collaborator.objects.update_or_create(
         repository=repository, user=user, defaults={"level": level}
     )
+    _changed(repository, "collaborator", username, level=level.label)
     return collaborator
 
 
@@ -250,3 +273,4 @@ def collaborator_remove(*, repository: Repository, username: str) -> None:
     ).delete()
     if not deleted:
         raise OrgError(f"{username} is not a collaborator on {repository.full_name}.", "username")
+    _changed(repository, "collaborator.removed", username)

@@ -78,6 +78,7 @@ class Caller:
 
     user: User | None = None
     grant: tokens.Grant | None = None  # from a bearer token
+    token: AccessToken | None = None  # the personal access token it authenticated with
     actor: permissions.Actor = field(default_factory=permissions.Actor)
     _repos: dict = field(default_factory=dict)
     _actions: dict = field(default_factory=dict)
@@ -110,7 +111,7 @@ class Caller:
 
 
 def _caller(user: User, token: AccessToken | None = None) -> Caller:
-    return Caller(user=user, actor=permissions.as_actor(user, token))
+    return Caller(user=user, token=token, actor=permissions.as_actor(user, token))
 
 
 def credentials_check(request, username: str, secret: str) -> tuple[User, AccessToken | None]:
@@ -160,7 +161,15 @@ def basic_credentials(header: str) -> tuple[str, str] | None:
 
 
 def authenticate(request) -> Caller:
-    """The caller of a /v2/ request: anonymous, a bearer token's subject, or Basic credentials."""
+    """The caller of a /v2/ request: anonymous, a bearer token's subject, or Basic credentials.
+
+    Left on the request too: events recorded while answering are by this caller."""
+    caller = _authenticate(request)
+    request.registry_caller = caller
+    return caller
+
+
+def _authenticate(request) -> Caller:
     header = request.headers.get("Authorization", "")
     if not header:
         return Caller()
@@ -207,6 +216,7 @@ def caller_for_grant(grant: tokens.Grant) -> Caller:
                 headers=challenge(),
             )
         caller.user, caller.actor = pat.user, permissions.as_actor(pat.user, pat)
+        caller.token = pat
     elif grant.subject:
         caller.user = robot_or_user(grant.subject, robot_id=grant.robot)
         if caller.user is None:

@@ -12,6 +12,7 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
+from hub.events import event_record
 from hub.models import Blob, Manifest, ManifestBlob, ManifestChild, Repository, Tag
 from hub.registry import digests, mediatypes
 from hub.registry.errors import (
@@ -270,6 +271,17 @@ def manifest_put(*, repository: Repository, reference: str, content: bytes, cont
         Tag.objects.update_or_create(
             repository=repository, name=tag, defaults={"manifest": manifest, "updated_at": now}
         )
+        if child_rows:
+            platforms = [_platform_name(p) for _, p in child_rows]
+        else:
+            platforms = [_platform_name({"os": os_, "architecture": arch, "variant": variant})]
+        event_record(
+            action="push",
+            repository=repository,
+            tag=tag,
+            digest=digest,
+            data={"media_type": parsed.media_type, "platforms": [p for p in platforms if p]},
+        )
     Repository.objects.filter(pk=repository.pk).update(updated_at=now)
     if measure:
         from hub.tasks import layers_measure_queue
@@ -277,6 +289,11 @@ def manifest_put(*, repository: Repository, reference: str, content: bytes, cont
         # After the commit, so the worker finds the manifest; never fails the push.
         transaction.on_commit(partial(layers_measure_queue, manifest.pk))
     return manifest
+
+
+def _platform_name(platform: dict) -> str:
+    parts = (platform.get("os"), platform.get("architecture"), platform.get("variant"))
+    return "/".join(str(p) for p in parts if p)
 
 
 def manifest_get(*, repository: Repository, reference: str) -> Manifest:
@@ -299,9 +316,18 @@ def manifest_get(*, repository: Repository, reference: str) -> Manifest:
 def manifest_delete(*, repository: Repository, reference: str) -> None:
     """By digest: the manifest and every tag on it. By tag: only that tag."""
     if not is_digest(reference):
-        deleted, _ = Tag.objects.filter(repository=repository, name=reference).delete()
-        if not deleted:
+        tag = Tag.objects.select_related("manifest").filter(repository=repository, name=reference)
+        tag = tag.first()
+        if tag is None:
             raise ManifestUnknown(detail={"reference": reference})
+        tag.delete()
+        event_record(
+            action="delete",
+            repository=repository,
+            tag=reference,
+            digest=tag.manifest.digest,
+            data={"kind": "tag"},
+        )
         return
     manifest = manifest_get(repository=repository, reference=reference)
     parents = list(
@@ -312,7 +338,14 @@ def manifest_delete(*, repository: Repository, reference: str) -> None:
             "manifest is listed by an index in this repository; delete the index first",
             detail={"indexes": parents},
         )
+    tags = list(manifest.tags.values_list("name", flat=True))
     manifest.delete()
+    event_record(
+        action="delete",
+        repository=repository,
+        digest=reference,
+        data={"kind": "manifest", "tags": sorted(tags)},
+    )
 
 
 def referrers(*, repository: Repository, digest: str, artifact_type: str = ""):

@@ -2,8 +2,10 @@ import re
 
 from drf_spectacular.validation import validate_schema
 
+from tests.audit.test_api import AUDIT_PATHS
 from tests.builds.api.test_settings import BUILD_PATHS
 from tests.orgs.api.test_schema import ORG_PATHS
+from tests.webhooks.test_schema import WEBHOOK_PATHS
 
 PATHS = {
     "/api/v2/users/login": {"post"},
@@ -17,6 +19,8 @@ PATHS = {
     "/api/v2/search/repositories/": {"get"},
     **BUILD_PATHS,
     **ORG_PATHS,
+    **AUDIT_PATHS,
+    **WEBHOOK_PATHS,
 }
 
 

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.http.request import split_domain_port, validate_host
 
+from hub import events, pulls
 from hub.middleware import policy_for
 from hub.registry import access, mediatypes, names, tokens
 from hub.registry.errors import BlobUnknown, RegistryError, Unauthorized
@@ -119,6 +120,29 @@ def _check_host(headers: dict[bytes, bytes]) -> None:
         raise Decline
 
 
+def _pull(grant, scope, repository_id: int, reference: str) -> dict:
+    """The pull's stream entry, as far as the token tells who pulled (the flush looks up the
+    account and the access token's name)."""
+    if grant is None or not grant.subject:
+        actor = events.EventActor(kind="anonymous", ip=_client_ip(scope))
+    else:
+        kind = (
+            "build" if grant.build else "robot" if grant.robot else "token" if grant.pat else "user"
+        )
+        actor = events.EventActor(kind=kind, name=grant.subject, ip=_client_ip(scope))
+    return pulls.pull_entry(
+        repository_id=repository_id,
+        actor=actor,
+        reference=reference,
+        pat=grant.pat if grant else "",
+    )
+
+
+def _client_ip(scope) -> str | None:
+    client = scope.get("client")
+    return client[0] if client else None
+
+
 class FastPath:
     def __init__(self, app):
         self.app = app
@@ -168,14 +192,14 @@ class FastPath:
             return _probe(head)
         if match := MANIFEST_RE.match(path):
             return await self._manifest(match["name"], match["reference"], token_key, grant, head,
-                                        headers)  # fmt: skip
+                                        headers, scope)  # fmt: skip
         if match := BLOB_RE.match(path):
             if b"range" in headers:
                 raise Decline
             return await self._blob(match["name"], match["digest"], token_key, grant, head)
         raise Decline
 
-    async def _manifest(self, name, reference, token, grant, head, headers):
+    async def _manifest(self, name, reference, token, grant, head, headers, scope):
         names.split(name)
         epoch = await epochs.current(name)
         rights = await _rights_for(token, grant, name, epoch)
@@ -192,7 +216,7 @@ class FastPath:
         if not mediatypes.acceptable(accept, stored.media_type):
             raise Decline
         if not head and not stored.platform_child:
-            await epochs.count_pull(rights.repository_id)
+            await epochs.count_pull(_pull(grant, scope, rights.repository_id, reference))
         response_headers = [
             (b"content-type", stored.media_type.encode()),
             (b"content-length", str(len(stored.content)).encode()),

@@ -112,8 +112,8 @@ async def current_keys(names: list[str]) -> list[bytes]:
     return [UNCHANGED if value is None else value for value in values]
 
 
-async def count_pull(repository_id: int) -> None:
-    """One pull of the repository, counted in Redis (``hub.pulls`` flushes it)."""
+async def count_pull(entry: dict) -> None:
+    """One pull, in Redis's stream of pulls (``hub.pulls`` counts and records them)."""
     from hub import pulls
 
-    await _client().hincrby(pulls.pending_key(), str(repository_id), 1)
+    await _client().xadd(pulls.stream_key(), entry, maxlen=pulls.STREAM_MAX, approximate=True)

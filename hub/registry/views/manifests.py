@@ -74,7 +74,7 @@ def manifest(request, name: str, reference: str):
     if request.method == "GET":
         # One pull, one count: a platform manifest fetched through its index is not another.
         if not (service.is_digest(reference) and _is_platform_child(stored)):
-            pull_count(repository=repo)
+            pull_count(repository=repo, reference=reference)
         response = HttpResponse(content, content_type=stored.media_type)
     else:
         response = HttpResponse(content_type=stored.media_type)
