@@ -30,6 +30,7 @@ from audit.selectors import (
     audit_namespace_get,
     audit_repository_get,
     namespace_events,
+    namespace_held_since,
     repository_events,
 )
 from hub.api.schema import UNAUTHORIZED, VALIDATION
@@ -167,7 +168,11 @@ class NamespaceAuditLogApi(AuditLogApi):
         holder = audit_namespace_get(viewer=actor_from_request(request), name=namespace)
         query = NamespaceAuditLogQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        events = namespace_events(namespace=namespace, filters=query.filters(), holder=holder)
+        events = namespace_events(
+            namespace=namespace,
+            filters=query.filters(),
+            held_since=namespace_held_since(holder, namespace),
+        )
         return self._page(request, events)
 
 

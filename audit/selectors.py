@@ -42,19 +42,20 @@ def _filtered(events: QuerySet[Event], filters: EventFilter, *, namespace: str =
 
 
 def namespace_events(
-    *, namespace: str, filters: EventFilter | None = None, holder: Namespace | None = None
+    *, namespace: str, filters: EventFilter | None = None, held_since=None
 ) -> QuerySet[Event]:
-    """Everything recorded in a namespace, its deleted repositories' events included, since
-    its present holder has had the name: a deleted account's or organization's events are not
-    shown to whoever took the name after it (``holder``: the Namespace row, when there is one)."""
+    """Everything recorded in a namespace, its deleted repositories' events included (since
+    ``held_since``, when its present holder took the name: ``namespace_held_since``)."""
     events = Event.objects.of_namespace(namespace)
-    since = _held_since(holder, namespace)
-    if since is not None:
-        events = events.filter(occurred_at__gte=since)
+    if held_since is not None:
+        events = events.filter(occurred_at__gte=held_since)
     return _filtered(events, filters or EventFilter(), namespace=namespace)
 
 
-def _held_since(holder: Namespace | None, name: str):
+def namespace_held_since(holder: Namespace | None, name: str):
+    """When the present holder of a namespace's name took it: a deleted account's or
+    organization's events are not shown to whoever took the name after it (``holder``: the
+    Namespace row, None for an account without repositories yet)."""
     if holder is None:  # an account without repositories yet
         return User.objects.filter(username=name).values_list("date_joined", flat=True).first()
     if holder.kind == Namespace.Kind.USER and holder.owner is not None:

@@ -19,6 +19,7 @@ from audit.selectors import (
     audit_namespace_get,
     audit_repository_get,
     namespace_events,
+    namespace_held_since,
     repository_events,
     site_events,
 )
@@ -67,7 +68,7 @@ def namespace_activity(request, namespace: str):
         request,
         scope="namespace",
         events_for=lambda filters: namespace_events(
-            namespace=namespace, filters=filters, holder=found
+            namespace=namespace, filters=filters, held_since=namespace_held_since(found, namespace)
         ),
         csv_scope=namespace,
         template="audit/namespace.html",

@@ -17,6 +17,10 @@ REPOSITORY_BUSY_RETRY_SECONDS = 3
     bind=True,
     acks_late=True,
     ignore_result=True,
+    # A build waits its turn behind its repository's running one for as long as that takes:
+    # retry(max_retries=None) alone means Celery's default of 3, after which the build would
+    # stay queued, never run (seen when the first build takes longer than 3 retries' wait).
+    max_retries=None,
     # The pipeline enforces WHARF_BUILD_TIMEOUT itself (and stops the process tree); these are
     # the backstop for a pipeline that hangs outside a subprocess.
     soft_time_limit=settings.WHARF_BUILD_TIMEOUT + 120,
