@@ -136,6 +136,7 @@ def build_run(request, namespace: str, name: str):
         response.status_code = 503
         return response
     numbers = ", ".join(f"#{build.pk}" for build in builds)
+    # static/js/buildlog.js removes this very text once the build it names has ended.
     messages.success(request, f"Queued build {numbers}.")
     if len(builds) == 1:
         return redirect(repository_url(repository, "build-detail", build_id=builds[0].pk))
@@ -261,6 +262,14 @@ def _log_lines(request, repository: Repository, build: Build):
 def build_detail(request, namespace: str, name: str, build_id: int):
     repository = _repository(request, namespace, name)
     build = _build(repository, build_id)
+    if request.GET.get("fragment") == "summary":
+        # The status card and what the build pushed, alone: the page fetches them again when
+        # the build ends, for its tag links and pull commands, rendered and escaped as here.
+        perms = repository_access(request.user, repository)
+        context = {"repository": repository, "perms": perms, "build": build}
+        response = render(request, "builds/build_summary.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
     newest = (
         _log_lines(request, repository, build)
         .order_by("-seq")

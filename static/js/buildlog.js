@@ -2,6 +2,8 @@
 // The server renders what was stored when the page loaded (data-after = its last seq); this
 // connects with ?after=<last seq it has>, drops any seq it already shows, and reconnects with
 // back-off after a drop until the build is final. Log text is only ever set as textContent.
+// When the build ends, the status card is fetched again from the server (?fragment=summary),
+// which renders what it pushed (tag links, pull commands) exactly as on page load.
 (() => {
   "use strict";
   const root = document.getElementById("build");
@@ -12,7 +14,6 @@
   const MAX_LINES = 20000; // older lines leave the page (the raw log keeps them)
   const $ = (selector) => root.querySelector(selector);
   const log = $("[data-build-log]");
-  const badge = $("[data-build-status]");
   const liveState = $("[data-live-state]");
   const followButton = $("[data-follow-log]");
 
@@ -160,6 +161,7 @@
 
   function showStatus(message) {
     root.dataset.status = message.status;
+    const badge = $("[data-build-status]");
     badge.textContent = label(message.status);
     badge.className = "badge build-status status-" + message.status;
     showProgress(message.step, message.steps, message.status);
@@ -175,12 +177,37 @@
     startedAt = message.started_at ? new Date(message.started_at) : startedAt;
     finishedAt = message.finished_at ? new Date(message.finished_at) : finishedAt;
     showElapsed();
-    if (FINAL.includes(message.status)) {
+    if (FINAL.includes(message.status) && !final) {
       final = true;
       root.dataset.final = "true";
       const cancel = root.querySelector("[data-build-cancel]");
       if (cancel) cancel.hidden = true;
+      dropFlashes(true);
+      refreshSummary();
     }
+  }
+
+  async function refreshSummary() {
+    const summary = $("[data-build-summary]");
+    try {
+      const response = await fetch(root.dataset.summaryUrl, { credentials: "same-origin" });
+      if (response.ok) summary.innerHTML = await response.text();
+    } catch (error) {
+      // Offline for a moment: the card already shows the final status; a reload shows the rest.
+    }
+  }
+
+  // The messages above the page ("Queued build #5.", "Cancelling build #5: …") describe the build
+  // before it ended; once it has, they would only mislead. On a page that loads a build already
+  // finished, only the one saying it was queued goes (a cancel's answer still explains itself).
+  function dropFlashes(all) {
+    const box = document.querySelector(".flashes");
+    if (!box) return;
+    const queued = "Queued build #" + root.dataset.buildId + ".";
+    for (const flash of box.querySelectorAll(".flash")) {
+      if (all || flash.textContent.trim() === queued) flash.remove();
+    }
+    if (!box.querySelector(".flash")) box.remove();
   }
 
   function showElapsed() {
@@ -236,6 +263,7 @@
       if (!finishedAt) showElapsed();
     }, 1000);
   }
+  if (final) dropFlashes(false);
   setFollow(true);
   scrollToEnd();
   connect();

@@ -110,7 +110,7 @@ def test_the_history_lists_status_ref_commit_tags_trigger_and_duration(client, w
     assert '<span class="badge build-status status-success">Success</span>' in page
     assert '<span class="badge build-status status-queued">Queued</span>' in page
     assert '<code title="0123456789abcdef">0123456</code>' in page
-    assert '<code class="build-tag">v1</code>' in page
+    assert '<a class="build-tag" href="/r/alice/web/tags/v1/"><code>v1</code></a>' in page
     assert 'manual <span class="muted">by alice</span>' in page
     assert "webhook" in page
     assert "2m 04s" in page
