@@ -124,6 +124,12 @@ class CurrentUserApi(APIView):
         token_scope = serializers.SerializerMethodField(
             help_text="The personal access token's scope; null for other credentials."
         )
+        token_expires_at = serializers.SerializerMethodField(
+            help_text=(
+                "When the personal access token stops working; null when it does not expire "
+                "or for other credentials."
+            )
+        )
 
         @extend_schema_field(
             serializers.ChoiceField(choices=AccessToken.Scope.choices, allow_null=True)
@@ -131,6 +137,13 @@ class CurrentUserApi(APIView):
         def get_token_scope(self, user) -> str | None:
             token = self.context.get("auth")
             return token.scope if isinstance(token, AccessToken) else None
+
+        @extend_schema_field(serializers.DateTimeField(allow_null=True))
+        def get_token_expires_at(self, user) -> str | None:
+            token = self.context.get("auth")
+            if not isinstance(token, AccessToken) or token.expires_at is None:
+                return None
+            return serializers.DateTimeField().to_representation(token.expires_at)
 
     @extend_schema(
         summary="The signed-in account",

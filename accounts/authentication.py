@@ -20,9 +20,14 @@ from django.conf import settings
 from rest_framework import authentication, exceptions
 
 from accounts.models import AccessToken, User
+from accounts.selectors import access_token_expired
 from accounts.services import access_token_authenticate
 
 INVALID = "Invalid, expired or revoked access token."
+EXPIRED = (
+    "This access token (“{name}”) expired on {date:%Y-%m-%d}; create a new one under "
+    "Settings → Access tokens."
+)
 INVALID_ROBOT = "Invalid, expired or revoked robot secret."
 ROBOT_PREFIX = "whf_robot_"  # orgs.models.Robot.PREFIX (accounts does not import orgs at load)
 INVALID_API_TOKEN = "Invalid or expired token; sign in again with POST /api/v2/users/login."
@@ -102,6 +107,11 @@ def _authenticate_raw(raw: str, username: str | None = None):
         return robot.user, robot
     token = access_token_authenticate(raw=raw)
     if token is None:
+        expired = access_token_expired(raw=raw)
+        if expired is not None and username in (None, expired.user.username):
+            raise exceptions.AuthenticationFailed(
+                EXPIRED.format(name=expired.description, date=expired.expires_at)
+            )
         raise exceptions.AuthenticationFailed(INVALID)
     if username is not None and token.user.username != username:
         # Still refused (a token only stands for its owner), but the token itself is fine, so

@@ -137,6 +137,13 @@ class AccessTokenForm(forms.Form):
             "Read pulls; write also pushes and edits; delete also removes tags and repositories."
         ),
     )
+    expires_in_days = forms.ChoiceField(
+        label="Expiration",
+        choices=AccessToken.Expiry.choices,
+        required=False,
+        initial=AccessToken.Expiry.NONE,
+        help_text="After this the token stops working everywhere; “None” lasts until revoked.",
+    )
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)

@@ -40,8 +40,12 @@ class User(AbstractUser):
 
 
 class AccessTokenQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(revoked_at__isnull=True, user__is_active=True)
+    def active(self, now=None):
+        """Tokens that work now: not revoked, not expired, of an active account."""
+        unexpired = models.Q(expires_at__isnull=True) | models.Q(
+            expires_at__gt=now or timezone.now()
+        )
+        return self.filter(unexpired, revoked_at__isnull=True, user__is_active=True)
 
 
 class AccessToken(models.Model):
@@ -53,6 +57,13 @@ class AccessToken(models.Model):
         READ = "read", "Read-only"
         READ_WRITE = "read_write", "Read & Write"
         READ_WRITE_DELETE = "read_write_delete", "Read, Write & Delete"
+
+    class Expiry(models.TextChoices):
+        # What the form offers, as Docker Hub does: a number of days from creation, or never.
+        NONE = "", "None"
+        DAYS_30 = "30", "30 days"
+        DAYS_90 = "90", "90 days"
+        DAYS_365 = "365", "365 days"
 
     # What each scope grants; "read" is pull/list, "write" push/edit, "delete" remove.
     GRANTS = {
@@ -71,6 +82,8 @@ class AccessToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # None: works until revoked. Past it, every door (API, registry, token endpoint) refuses it.
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     objects = AccessTokenQuerySet.as_manager()
 
@@ -87,8 +100,15 @@ class AccessToken(models.Model):
         return hashlib.sha256(raw.encode()).hexdigest()
 
     @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return not self.is_revoked and not self.is_expired()
 
     def grants(self, action: str) -> bool:
         return action in self.GRANTS[self.Scope(self.scope)]

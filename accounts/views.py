@@ -17,7 +17,12 @@ from accounts.forms import AccessTokenForm, LoginForm, SignUpForm
 from accounts.models import AccessToken, User
 from accounts.ratelimit import RateLimitUnavailable, login_failures_clear
 from accounts.selectors import access_token_list
-from accounts.services import access_token_create, access_token_revoke, user_create
+from accounts.services import (
+    AccessTokenError,
+    access_token_create,
+    access_token_revoke,
+    user_create,
+)
 from hub.models import Namespace
 from hub.selectors import user_repositories, user_starred
 
@@ -171,9 +176,14 @@ def profile(request, username: str):
 def tokens(request):
     form = AccessTokenForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        token, raw = access_token_create(user=request.user, **form.cleaned_data)
-        request.session[NEW_TOKEN_SESSION_KEY] = {"uuid": str(token.uuid), "raw": raw}
-        return redirect("accounts:tokens")
+        try:
+            token, raw = access_token_create(user=request.user, **form.cleaned_data)
+        except AccessTokenError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            request.session[NEW_TOKEN_SESSION_KEY] = {"uuid": str(token.uuid), "raw": raw}
+            # A fragment of its own: the browser would keep the form's #new otherwise.
+            return redirect(reverse("accounts:tokens") + "#created")
     new_token = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
     context = {
         "form": form,

@@ -19,13 +19,19 @@ TTL_SECONDS = 30
 _stop = threading.Event()
 
 
+def beat_once(client: redis.Redis, hostname: str, started: float) -> None:
+    """One heartbeat: ``hostname`` is alive, and has been since ``started`` (Unix time)."""
+    payload = json.dumps({"hostname": hostname, "started": started})
+    client.set(key("worker", hostname), payload, ex=TTL_SECONDS)
+
+
 def _beat(hostname: str) -> None:
     client = get_redis()
     worker_key = key("worker", hostname)
-    payload = json.dumps({"hostname": hostname, "started": time.time()})
+    started = time.time()
     while not _stop.is_set():
         try:
-            client.set(worker_key, payload, ex=TTL_SECONDS)
+            beat_once(client, hostname, started)
         except redis.RedisError:
             pass  # Redis is briefly away; the next beat tries again.
         _stop.wait(INTERVAL_SECONDS)
@@ -50,3 +56,35 @@ def workers_alive(client: redis.Redis) -> list[str]:
     """Host names of the workers whose heartbeat key has not expired."""
     prefix = key("worker", "")
     return sorted(k.decode().removeprefix(prefix) for k in client.scan_iter(prefix + "*"))
+
+
+def workers_started_since(client: redis.Redis, since: float) -> list[str]:
+    """Host names of the live workers whose heartbeat began at or after ``since``: a key a
+    worker of an earlier run left behind (Redis keeps it on disk for its TTL) does not count."""
+    prefix = key("worker", "")
+    found = []
+    for worker_key in client.scan_iter(prefix + "*"):
+        try:
+            started = float(json.loads(client.get(worker_key) or b"{}").get("started", 0))
+        except (ValueError, TypeError, AttributeError):
+            continue
+        if started >= since:
+            found.append(worker_key.decode().removeprefix(prefix))
+    return sorted(found)
+
+
+def wait_for_worker(*, since: float, timeout: float, running=lambda: True) -> str | None:
+    """The first worker to beat since ``since``, waiting up to ``timeout`` seconds; None when
+    none did, or as soon as ``running()`` says the worker we wait for has exited."""
+    deadline = time.monotonic() + timeout
+    while running():
+        try:
+            found = workers_started_since(get_redis(), since)
+        except redis.RedisError:
+            found = []  # the private Redis is being started again: not yet
+        if found:
+            return found[0]
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.2)
+    return None

@@ -21,6 +21,7 @@ from accounts.ratelimit import (
     login_failures_clear,
     login_lockout,
 )
+from accounts.selectors import access_token_expired
 from accounts.services import access_token_authenticate
 from hub import permissions
 from hub.models import LIBRARY, Namespace, Repository
@@ -129,6 +130,10 @@ def credentials_check(request, username: str, secret: str) -> tuple[User, Access
             if token is not None and token.user.username == username:
                 login_failures_clear(login=username, address=address)
                 return token.user, token
+            expired = access_token_expired(raw=secret) if token is None else None
+            if expired is not None and expired.user.username == username:
+                login_failure_record(login=username, address=address)  # as a revoked one counts
+                raise Unauthorized(expired_message(expired), headers=challenge())
         elif secret.startswith(Robot.PREFIX):
             robot = robot_authenticate(raw=secret)
             if robot is not None and robot.user.username == username:
@@ -143,6 +148,13 @@ def credentials_check(request, username: str, secret: str) -> tuple[User, Access
     except RateLimitUnavailable as exc:
         raise Unavailable(str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
     raise Unauthorized("incorrect username, password or access token", headers=challenge())
+
+
+def expired_message(token: AccessToken) -> str:
+    return (
+        f"access token “{token.description}” expired on {token.expires_at:%Y-%m-%d}; "
+        "create a new one under Settings → Access tokens"
+    )
 
 
 def basic_credentials(header: str) -> tuple[str, str] | None:
@@ -191,7 +203,8 @@ def _authenticate(request) -> Caller:
 
 def caller_for_grant(grant: tokens.Grant) -> Caller:
     """The caller a verified bearer token stands for now; Unauthorized when its build step has
-    ended, its access token was revoked, or its account or robot is gone or disabled."""
+    ended, its access token was revoked or has expired, or its account or robot is gone or
+    disabled."""
     caller = Caller(grant=grant)
     if grant.build:
         from builds.credentials import is_active  # a build's token ends with its phase
@@ -203,7 +216,7 @@ def caller_for_grant(grant: tokens.Grant) -> Caller:
                 headers=challenge(error="invalid_token"),
             )
     if grant.subject and grant.pat:
-        # One query for both: the account is active and its access token is not revoked.
+        # One query for all: the account is active, its access token neither revoked nor expired.
         pat = (
             AccessToken.objects.active()
             .select_related("user")
@@ -212,7 +225,8 @@ def caller_for_grant(grant: tokens.Grant) -> Caller:
         )
         if pat is None:
             raise Unauthorized(
-                "the access token this was issued for has been revoked, or its account disabled",
+                "the access token this was issued for has expired or been revoked, or its account "
+                "disabled",
                 headers=challenge(),
             )
         caller.user, caller.actor = pat.user, permissions.as_actor(pat.user, pat)

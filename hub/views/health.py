@@ -6,7 +6,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from hub.health import check_database, check_redis
+from hub.health import DEGRADED, NO_WORKER, UNAVAILABLE, check_database, check_redis, overall
 
 logger = logging.getLogger(__name__)
 
@@ -26,14 +26,17 @@ def _public(check: dict, name: str) -> dict:
 @never_cache
 @require_safe
 def healthz(request):
-    """200 only when both the database and Redis answer; the worker list is informational."""
+    """``ok`` with the database, Redis and a worker; ``degraded`` (still 200: pages and the
+    registry work) without a worker; ``unavailable`` (503) without the database or Redis."""
     database = check_database()
     redis_status, workers = check_redis()
-    healthy = database["ok"] and redis_status["ok"]
+    status = overall(database, redis_status, workers)
     body = {
-        "status": "ok" if healthy else "unavailable",
+        "status": status,
         "database": _public(database, "database"),
         "redis": _public(redis_status, "redis"),
         "workers": workers,
     }
-    return JsonResponse(body, status=200 if healthy else 503)
+    if status == DEGRADED:
+        body["reason"] = NO_WORKER
+    return JsonResponse(body, status=503 if status == UNAVAILABLE else 200)

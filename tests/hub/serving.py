@@ -142,7 +142,8 @@ class Hub:
         return request(self.url + "/healthz").json()
 
     def wait_healthy(self) -> dict:
-        """Wait until /healthz says ok with a worker; the health it said."""
+        """Wait until /healthz says ok with a worker and the banner says "running" (printed once
+        serve itself has seen the worker's heartbeat); the health it said."""
         deadline = time.monotonic() + READY_TIMEOUT
         health = {}
         while time.monotonic() < deadline:
@@ -150,7 +151,11 @@ class Hub:
             try:
                 response = request(self.url + "/healthz")
                 health = response.json()
-                if response.status == 200 and health["workers"]:
+                if (
+                    response.status == 200
+                    and health["workers"]
+                    and "Wharf is running at" in self.output()
+                ):
                     return health
             except (OSError, ValueError):
                 pass

@@ -1,6 +1,10 @@
 """`manage.py serve`: the whole hub in the foreground — web (ASGI), one Celery worker (with beat,
 for periodic garbage collection) and, when REDIS_URL is unset, a private redis-server, which is
-started again if it dies. Ctrl-C or SIGTERM stops all of them."""
+started again if it dies. Ctrl-C or SIGTERM stops all of them.
+
+"Wharf is running" is printed once the web server answers and the worker has sent its first
+heartbeat, so a build queued right after it is picked up; a worker that takes longer than
+WORKER_TIMEOUT gets a warning and the hub runs anyway (builds wait in the queue)."""
 
 import socket
 import sys
@@ -12,7 +16,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from hub import datadir
+from hub import datadir, heartbeat
 from hub.models import Repository, Tag
 from hub.procs import ProcessError, Supervisor, start_private_redis
 from hub.registry import busybox
@@ -20,6 +24,7 @@ from hub.services import repository_update
 from hub.webserver import uvicorn_command
 
 STARTUP_TIMEOUT = 60
+WORKER_TIMEOUT = 60  # seconds the banner waits for the worker's first heartbeat
 
 
 def _port_open(host: str, port: int) -> bool:
@@ -104,6 +109,7 @@ class Command(BaseCommand):
             ),
             umask=datadir.OTHERS,
         )
+        worker_spawned = time.time()  # heartbeats from before this are an earlier run's
         supervisor.spawn(
             "worker",
             [
@@ -120,9 +126,11 @@ class Command(BaseCommand):
                 supervisor.stop_all()
                 raise CommandError("the web server did not start; see the messages above")
             time.sleep(0.1)
+        worker = self.wait_for_worker(supervisor, since=worker_spawned, timeout=WORKER_TIMEOUT)
         self.stdout.write(
             self.style.SUCCESS(f"\nWharf is running at {settings.WHARF_URL}/\n")
             + f"  web:    {settings.WHARF_WEB_WORKERS} process(es) (WHARF_WEB_WORKERS)\n"
+            + f"  worker: {worker or 'not answering yet: builds wait in the queue'}\n"
             + f"  data:   {settings.DATA_DIR}\n"
             + f"  builds: {_builds_line()}\n"
             + f"  health: {settings.WHARF_URL}/healthz\n"
@@ -133,6 +141,23 @@ class Command(BaseCommand):
         )
         self.stdout.flush()
         sys.exit(supervisor.run())
+
+    def wait_for_worker(self, supervisor: Supervisor, *, since: float, timeout: float):
+        """The worker's name once its first heartbeat is in Redis; None, with a warning, when it
+        has not come within ``timeout`` seconds. Stops everything if the worker exits first."""
+        worker = supervisor.children["worker"]
+        name = heartbeat.wait_for_worker(
+            since=since, timeout=timeout, running=lambda: worker.poll() is None
+        )
+        if worker.poll() is not None:
+            supervisor.stop_all()
+            raise CommandError("the worker did not start; see the messages above")
+        if name is None:
+            self.stderr.write(
+                f"wharf: warning: the worker sent no heartbeat within {timeout:g} s; running "
+                "anyway. Builds wait in the queue until it does (see its messages above)."
+            )
+        return name
 
 
 def _builds_line() -> str:

@@ -46,6 +46,21 @@ def _closing_on_error(loader):
     return run
 
 
+def _until(ttl: float, expires_at) -> float:
+    """``ttl``, cut short so a cached answer ends when the credential does: expiry is a time, not
+    a change, so no epoch is bumped when it passes."""
+    if expires_at is None:
+        return ttl
+    return min(ttl, (expires_at - timezone.now()).total_seconds())
+
+
+def _expires_at(caller: access.Caller):
+    """When the caller's credential (a robot, a personal access token) expires; None: never."""
+    if caller.actor.robot is not None:
+        return caller.actor.robot.expires_at
+    return caller.token.expires_at if caller.token is not None else None
+
+
 @_closing_on_error
 def rights(grant: tokens.Grant | None, full_name: str | None) -> Rights | None:
     """The pull rights of a bearer token (None: anonymous) on ``full_name``; with no name, that
@@ -56,10 +71,7 @@ def rights(grant: tokens.Grant | None, full_name: str | None) -> Rights | None:
         caller = access.caller_for_grant(grant) if grant is not None else access.Caller()
     except RegistryError:
         return None
-    ttl = float(settings.WHARF_REGISTRY_CACHE_SECONDS)
-    robot = caller.actor.robot
-    if robot is not None and robot.expires_at is not None:
-        ttl = min(ttl, (robot.expires_at - timezone.now()).total_seconds())
+    ttl = _until(float(settings.WHARF_REGISTRY_CACHE_SECONDS), _expires_at(caller))
     if full_name is None:
         return Rights(None, False, ttl)
     if not caller.can(full_name, "pull"):
@@ -133,11 +145,8 @@ class Credential:
     ttl: float  # how long it may be cached: last-used times are kept to the minute
 
 
-def _credential_ttl(robot=None) -> float:
-    ttl = min(float(settings.WHARF_REGISTRY_CACHE_SECONDS), 60.0)
-    if robot is not None and robot.expires_at is not None:
-        ttl = min(ttl, (robot.expires_at - timezone.now()).total_seconds())
-    return ttl
+def _credential_ttl(expires_at=None) -> float:
+    return _until(min(float(settings.WHARF_REGISTRY_CACHE_SECONDS), 60.0), expires_at)
 
 
 @_closing_on_error
@@ -155,13 +164,13 @@ def credential(username: str, secret: str) -> Credential | None:
         if token is None or token.user.username != username:
             return None
         actor = permissions.as_actor(token.user, token)
-        return Credential(username, actor, str(token.uuid), 0, _credential_ttl())
+        return Credential(username, actor, str(token.uuid), 0, _credential_ttl(token.expires_at))
     if secret.startswith(Robot.PREFIX):
         robot = robot_authenticate(raw=secret)
         if robot is None or robot.user.username != username:
             return None
         actor = permissions.as_actor(robot.user)
-        return Credential(username, actor, "", robot.pk, _credential_ttl(robot))
+        return Credential(username, actor, "", robot.pk, _credential_ttl(robot.expires_at))
     return None
 
 

@@ -7,18 +7,26 @@ from hub import permissions
 from hub.registry import access, tokens
 from hub.registry.errors import NameInvalid, RegistryError, Unauthorized, Unsupported
 
+CATALOG = {"type": "registry", "name": "catalog", "actions": ["*"]}
+
 
 def granted(scopes: list[tokens.Scope], actions_for) -> list[dict]:
     """The intersection of what was asked and what the caller may do; never an error.
 
     ``actions_for(name)`` is what the caller may do to repository ``name`` (raising NameInvalid
     for a malformed one): ``access.allowed_actions`` here, cached rights in the fast path.
+
+    A request asking for nothing (what ``docker login`` and ``podman search HOST/`` send after
+    the ``/v2/`` challenge) gets the catalog: podman then lists ``/v2/_catalog`` with that very
+    token and never asks again, and the catalog shows only what the caller may pull anyway.
     """
+    if not scopes:
+        return [{**CATALOG}]
     result = []
     for scope in scopes:
         if scope.type == "registry" and scope.name == "catalog":
             # The catalog lists only what the caller may pull, so anyone may ask for it.
-            result.append({"type": "registry", "name": "catalog", "actions": ["*"]})
+            result.append({**CATALOG})
             continue
         if scope.type != "repository":
             continue
