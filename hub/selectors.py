@@ -1,11 +1,13 @@
 """Reads on repositories, with visibility applied: what a caller may see and nothing else."""
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.http import Http404
 
+from hub.history import history_rows
 from hub.models import LIBRARY, Blob, Manifest, ManifestChild, Repository, Star, Tag
 from hub.permissions import READ, repository_level
 from hub.registry import mediatypes
@@ -121,18 +123,58 @@ TAG_ORDERINGS = {
 }
 
 
-def repository_tags(*, repository: Repository, ordering: str = "-updated") -> QuerySet[Tag]:
-    """Tags with their manifest and, for indexes, each platform's manifest (no N+1)."""
-    children = Prefetch(
-        "manifest__children",
-        queryset=ManifestChild.objects.select_related("child").order_by("id"),
+def _children(*, content: bool = True) -> Prefetch:
+    children = ManifestChild.objects.select_related("child").order_by("id")
+    return Prefetch(
+        "manifest__children", queryset=children if content else children.defer("child__content")
     )
+
+
+def _tags(repository: Repository, ordering: str, name: str) -> QuerySet[Tag]:
+    tags = Tag.objects.filter(repository=repository)
+    if name:
+        tags = tags.filter(name__icontains=name)
+    return tags.order_by(*TAG_ORDERINGS.get(ordering, TAG_ORDERINGS["-updated"]))
+
+
+def repository_tags(
+    *, repository: Repository, ordering: str = "-updated", name: str = ""
+) -> QuerySet[Tag]:
+    """Tags (whose name holds ``name``, if given) with their manifest and, for indexes, each
+    platform's manifest (no N+1)."""
     return (
-        Tag.objects.filter(repository=repository)
-        .select_related("manifest")
-        .prefetch_related(children)
-        .order_by(*TAG_ORDERINGS.get(ordering, TAG_ORDERINGS["-updated"]))
+        _tags(repository, ordering, name).select_related("manifest").prefetch_related(_children())
     )
+
+
+def repository_tags_page(
+    *,
+    repository: Repository,
+    ordering: str = "-updated",
+    name: str = "",
+    page: str | int | None = None,
+    per_page: int = 25,
+) -> Page:
+    """One page of ``repository_tags`` (the nearest real page to ``page``), in three queries
+    whatever the repository holds: how many match, the page's tags with their manifests, the
+    platforms of its indexes.
+
+    The page's tags are picked on the tag table alone, and only they are joined to their
+    manifests: asked for the join and the LIMIT at once, PostgreSQL joins all of a
+    repository's tags first and sorts after (15–20 ms at 5,000 tags, 2 ms this way). Manifest
+    bytes stay in the database: a list shows none.
+    """
+    order = TAG_ORDERINGS.get(ordering, TAG_ORDERINGS["-updated"])
+    pages = Paginator(_tags(repository, ordering, name).values_list("pk", flat=True), per_page)
+    chosen = pages.get_page(page)
+    chosen.object_list = list(
+        Tag.objects.filter(pk__in=chosen.object_list)
+        .select_related("manifest")
+        .defer("manifest__content")
+        .prefetch_related(_children(content=False))
+        .order_by(*order)
+    )
+    return chosen
 
 
 @dataclass
@@ -148,32 +190,85 @@ class Platform:
     created: str = ""
     author: str = ""
     comment: str = ""
+    base: str = ""  # the image the build started FROM, where the builder recorded it
+    key: str = ""  # what ?platform= names it by: its label, or its digest if labels repeat
 
     @property
     def label(self) -> str:
         return "/".join(p for p in (self.os, self.architecture, self.variant) if p) or "unknown"
 
+    @property
+    def digest(self) -> str:
+        return self.manifest.digest
 
-def _platform(manifest: Manifest, os_: str = "", arch: str = "", variant: str = "") -> Platform:
-    platform = Platform(
-        manifest, os_ or manifest.os, arch or manifest.architecture, variant or manifest.variant
-    )
+    @property
+    def size(self) -> int:
+        """This platform's compressed size (config and layers): never a sum over platforms."""
+        return self.manifest.total_size
+
+
+def tag_platforms(*, tag: Tag) -> list[Platform]:
+    """Each platform of the tag, without reading any blob: one for an image, one per entry for
+    an index (from the prefetched children when the tag came from ``repository_tags``).
+
+    BuildKit's attestation entries (``unknown/unknown``) are no platform anyone can pull, and
+    are left out as Docker Hub leaves them out.
+    """
+    manifest = tag.manifest
+    if manifest.media_type not in mediatypes.INDEX_TYPES:
+        platforms = [Platform(manifest, manifest.os, manifest.architecture, manifest.variant)]
+    else:
+        platforms = [
+            Platform(
+                c.child,
+                c.os or c.child.os,
+                c.architecture or c.child.architecture,
+                c.variant or c.child.variant,
+            )
+            for c in manifest.children.all()
+            if not (c.os == "unknown" and c.architecture == "unknown")
+        ]
+    labels = [platform.label for platform in platforms]
+    for platform in platforms:
+        platform.key = platform.label if labels.count(platform.label) == 1 else platform.digest
+    return platforms
+
+
+def platform_choose(platforms: list[Platform], wanted: str = "") -> Platform | None:
+    """The platform ``wanted`` names (os/arch[/variant] or its digest); else linux/amd64, as
+    Docker Hub opens a multi-arch tag; else the first."""
+    for key in (wanted, "linux/amd64"):
+        for platform in platforms:
+            if key and key in (platform.key, platform.label, platform.digest):
+                return platform
+    return platforms[0] if platforms else None
+
+
+def platform_details(*, platform: Platform) -> Platform:
+    """The platform with its layers (sizes as `docker history` shows them) and image config,
+    read from the config blob: one platform at a time, so a tag page reads one blob."""
     try:
-        doc = json.loads(bytes(manifest.content))
+        doc = json.loads(bytes(platform.manifest.content))
     except ValueError:
         return platform
-    layers = doc.get("layers", []) if isinstance(doc, dict) else []
+    if not isinstance(doc, dict):
+        return platform
+    layers = doc.get("layers", [])
+    layers = (
+        [layer for layer in layers if isinstance(layer, dict)] if isinstance(layers, list) else []
+    )
     config = {}
-    config_desc = doc.get("config", {}) if isinstance(doc, dict) else {}
-    if config_desc.get("mediaType") in mediatypes.IMAGE_CONFIG_TYPES:
+    config_desc = doc.get("config", {})
+    if (
+        isinstance(config_desc, dict)
+        and config_desc.get("mediaType") in mediatypes.IMAGE_CONFIG_TYPES
+    ):
         try:
             config = json.loads(get_store().read(config_desc["digest"]))
         except (OSError, ValueError, KeyError, RecursionError):  # a config nested too deep
             config = {}
-    history = config.get("history", []) if isinstance(config, dict) else []
-    layers = (
-        [layer for layer in layers if isinstance(layer, dict)] if isinstance(layers, list) else []
-    )
+    if not isinstance(config, dict):
+        config = {}
     # What `docker history` shows of a layer is its unpacked size, measured after the push
     # (hub/tasks.py::layers_measure); until then the page has the compressed one to show.
     unpacked = dict(
@@ -192,57 +287,30 @@ def _platform(manifest: Manifest, os_: str = "", arch: str = "", variant: str = 
             "measured": measured is not None,
         }
 
-    # Pair history entries with layers: empty_layer entries made no layer (ENV, CMD, EXPOSE…).
-    rows, layer_iter = [], iter(layers)
-    for entry in history if isinstance(history, list) else []:
-        if not isinstance(entry, dict):
-            continue
-        empty = bool(entry.get("empty_layer"))
-        layer = None if empty else next(layer_iter, None)
-        rows.append(
-            {
-                "instruction": str(entry.get("created_by", "")),
-                "comment": str(entry.get("comment", "")),
-                "created": str(entry.get("created", "")),
-                "empty": empty,
-                **(sizes(layer) if layer else {"size": 0, "compressed_size": 0, "measured": True}),
-                "digest": layer.get("digest") if layer else "",
-            }
-        )
-    rows.extend(
-        {
-            "instruction": "",
-            "comment": "",
-            "created": "",
-            "empty": False,
-            **sizes(layer),
-            "digest": layer.get("digest", ""),
-        }
-        for layer in layer_iter
-    )
-    platform.layers = rows
-    platform.config = config.get("config") or {} if isinstance(config, dict) else {}
-    platform.created = str(config.get("created", "")) if isinstance(config, dict) else ""
-    platform.author = str(config.get("author", "")) if isinstance(config, dict) else ""
-    platform.comment = str(config.get("comment", "")) if isinstance(config, dict) else ""
-    if not platform.comment and rows:
+    rows, base = history_rows(config.get("history", []), layers, sizes)
+    comment = str(config.get("comment", ""))
+    if not comment and rows:
         # `docker commit -m` records its message only in the last history entry; `docker
         # inspect` shows that one as the image's Comment, and so do we.
-        platform.comment = rows[-1]["comment"]
-    return platform
-
-
-def tag_platforms(*, tag: Tag) -> list[Platform]:
-    """Each platform of the tag: one for an image, one per entry for an index."""
-    manifest = tag.manifest
-    if manifest.media_type not in mediatypes.INDEX_TYPES:
-        return [_platform(manifest)]
-    children = ManifestChild.objects.filter(parent=manifest).select_related("child").order_by("id")
-    return [_platform(c.child, c.os, c.architecture, c.variant) for c in children]
+        comment = rows[-1]["comment"]
+    return replace(
+        platform,
+        layers=rows,
+        config=config.get("config") or {},
+        created=str(config.get("created", "")),
+        author=str(config.get("author", "")),
+        comment=comment,
+        base=base,
+    )
 
 
 def tag_get(*, repository: Repository, name: str) -> Tag:
-    tag = Tag.objects.select_related("manifest").filter(repository=repository, name=name).first()
+    tag = (
+        Tag.objects.select_related("manifest")
+        .prefetch_related(_children())
+        .filter(repository=repository, name=name)
+        .first()
+    )
     if tag is None:
         raise Http404("No such tag")
     return tag

@@ -43,6 +43,13 @@ class TagListApi(generics.GenericAPIView):
         ordering = serializers.ChoiceField(
             choices=sorted(TAG_ORDERINGS), default="-last_updated", required=False
         )
+        name = serializers.CharField(
+            max_length=128,
+            required=False,
+            default="",
+            allow_blank=True,
+            help_text="Only tags whose name contains this (as Docker Hub's `name` filter).",
+        )
 
     @extend_schema_serializer(component_name="TagCreate")
     class InputSerializer(serializers.Serializer):
@@ -68,7 +75,10 @@ class TagListApi(generics.GenericAPIView):
         query.is_valid(raise_exception=True)
         repository = repository_visible(request, namespace, name)
         ordering = TAG_ORDERINGS[query.validated_data["ordering"]]
-        page = self.paginate_queryset(repository_tags(repository=repository, ordering=ordering))
+        tags = repository_tags(
+            repository=repository, ordering=ordering, name=query.validated_data["name"].strip()
+        )
+        page = self.paginate_queryset(tags)
         return self.get_paginated_response(TagSerializer(page, many=True).data)
 
     @extend_schema(

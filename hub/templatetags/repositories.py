@@ -5,7 +5,7 @@ import json
 from django import template
 from django.utils.dateparse import parse_datetime
 
-from hub import markdown
+from hub import history, markdown
 from hub.views.common import repository_url
 
 register = template.Library()
@@ -68,17 +68,8 @@ def layer_size(size) -> str:
 
 @register.filter
 def instruction(created_by: str) -> str:
-    """A history line as people wrote it: `/bin/sh -c #(nop) CMD ["sh"]` → `CMD ["sh"]`.
-
-    Classic builders record instructions as the shell line they ran; `#(nop)` marks those that
-    ran nothing. BuildKit and buildah already write `RUN …`/`COPY …`, which stay as they are.
-    """
-    line = (created_by or "").strip()
-    if line.startswith("/bin/sh -c #(nop) "):
-        return line.removeprefix("/bin/sh -c #(nop) ").strip()
-    if line.startswith("/bin/sh -c "):
-        return "RUN " + line.removeprefix("/bin/sh -c ").strip()
-    return line
+    """A history line as people wrote it: `/bin/sh -c #(nop) CMD ["sh"]` → `CMD ["sh"]`."""
+    return history.instruction(created_by)
 
 
 @register.filter

@@ -43,9 +43,9 @@ def test_dockerfile_builds_pushes_and_shows_its_layers(hub, repo, tmp_path, sour
     assert build.steps == 7 and build.step == 7
     tag = Tag.objects.select_related("manifest").get(repository=repo, name="latest")
     assert Tag.objects.get(repository=repo, name="v1").manifest == tag.manifest
-    from hub.selectors import tag_platforms
+    from hub.selectors import platform_details, tag_platforms
 
-    platform = tag_platforms(tag=tag)[0]
+    platform = platform_details(platform=tag_platforms(tag=tag)[0])
     made_by = [row["instruction"] for row in platform.layers]
     assert any("RUN" in step and "from a RUN step" in step for step in made_by)
     assert any("COPY" in step for step in made_by) and any("EXPOSE" in s for s in made_by)
@@ -160,7 +160,7 @@ def test_run_steps_are_root_only_inside_a_user_namespace(hub, repo, sources):
 
 def test_builds_of_one_repository_at_once_push_their_own_images(hub, repo, sources):
     """Both builds tag the repository's one local name (the cache); each must push its own."""
-    from hub.selectors import tag_platforms
+    from hub.selectors import platform_details, tag_platforms
 
     def dockerfile(branch: str) -> str:
         return f"FROM busybox\nENV BRANCH={branch}\nRUN sleep 2 && echo {branch} > /id.txt\n"
@@ -177,7 +177,7 @@ def test_builds_of_one_repository_at_once_push_their_own_images(hub, repo, sourc
         assert build.status == "success", log_text(build)
         tag = Tag.objects.get(repository=repo, name=build.source_ref)
         assert tag.manifest.digest == build.digest
-        env = tag_platforms(tag=tag)[0].config["Env"]
+        env = platform_details(platform=tag_platforms(tag=tag)[0]).config["Env"]
         assert f"BRANCH={build.source_ref}" in env, "\n\n".join(map(log_text, builds))
 
 
