@@ -3,11 +3,7 @@ live log starts above the fold; once it has ended the "Queued build" message is 
 pushed is there — each tag linked to its tag page, its pull commands copyable — on the build page
 and in the Builds history row."""
 
-import http.server
 import re
-import subprocess
-import threading
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -15,7 +11,7 @@ from playwright.sync_api import expect
 from builds.models import Build
 from tests.browser.support import sign_in
 from tests.builds.conftest import hub, sources  # noqa: F401  (fixtures)
-from tests.builds.support import bare_repo, log_text, make_git_repo, wait_final
+from tests.builds.support import GitHttpServer, bare_repo, log_text, make_git_repo, wait_final
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -27,72 +23,11 @@ RUN echo built > /built
 FOLD = 800
 
 
-class GatedGitServer:
-    """git's smart HTTP protocol (``git http-backend``) on 127.0.0.1 for the bare repositories
-    under ``root``, holding every request until ``open()``: the build stays "cloning", its log
-    started, for as long as the test looks at it."""
-
-    def __init__(self, root: Path):
-        self.gate = threading.Event()
-        gate = self.gate
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                self._serve()
-
-            def do_POST(self):
-                self._serve()
-
-            def _serve(self):
-                gate.wait(timeout=120)
-                path, _, query = self.path.partition("?")
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                env = {
-                    "PATH": "/usr/bin:/bin",
-                    "GIT_PROJECT_ROOT": str(root),
-                    "GIT_HTTP_EXPORT_ALL": "1",
-                    "PATH_INFO": path,
-                    "QUERY_STRING": query,
-                    "REQUEST_METHOD": self.command,
-                    "CONTENT_TYPE": self.headers.get("Content-Type", ""),
-                    "CONTENT_LENGTH": str(len(body)),
-                    "GIT_PROTOCOL": self.headers.get("Git-Protocol", ""),
-                }
-                result = subprocess.run(
-                    ["git", "http-backend"], input=body, env=env, capture_output=True
-                )
-                head, _, payload = result.stdout.partition(b"\r\n\r\n")
-                headers = [line.partition(":") for line in head.decode().split("\r\n")]
-                status = next((v for n, _, v in headers if n.lower() == "status"), "200")
-                self.send_response(int(status.split()[0]))
-                for name, _, value in headers:
-                    if name and name.lower() != "status":
-                        self.send_header(name, value.strip())
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def open(self):
-        self.gate.set()
-
-    def close(self):
-        self.gate.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture
 def git_server(sources):  # noqa: F811
     source = make_git_repo(sources / "src", {"Dockerfile": DOCKERFILE})
     bare_repo(source, sources / "served", "app.git")
-    server = GatedGitServer(sources / "served")
+    server = GitHttpServer(sources / "served", gated=True)
     yield server
     server.close()
 

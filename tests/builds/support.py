@@ -71,17 +71,26 @@ class GitHttpServer:
 
     Serves the bare repositories under ``root`` to clients that log in as ``username`` with
     ``password``; everyone else gets a 401 challenge, as a private repository on a git host.
-    ``logins`` records the credentials each request carried.
+    Without a username it serves anyone. ``logins`` records the credentials each request
+    carried. ``gated``: every request waits until ``open()``, so a build stays "cloning" for
+    as long as a test looks at it.
     """
 
-    def __init__(self, root: Path, username: str, password: str):
+    def __init__(self, root: Path, username: str = "", password: str = "", gated=False):
         import base64
         import http.server
         import threading
 
         self.root = root
-        self.expected = "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+        self.expected = (
+            "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+            if username
+            else None
+        )
         self.logins: list[str] = []
+        self.gate = threading.Event()
+        if not gated:
+            self.gate.set()
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -95,9 +104,10 @@ class GitHttpServer:
                 self._serve()
 
             def _serve(self):
+                server.gate.wait(timeout=120)
                 auth = self.headers.get("Authorization", "")
                 server.logins.append(auth)
-                if auth != server.expected:
+                if server.expected is not None and auth != server.expected:
                     self.send_response(401)
                     self.send_header("WWW-Authenticate", 'Basic realm="git"')
                     self.send_header("Content-Length", "0")
@@ -142,7 +152,11 @@ class GitHttpServer:
         self.url = f"http://127.0.0.1:{self.port}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
+    def open(self):
+        self.gate.set()
+
     def close(self):
+        self.gate.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 
