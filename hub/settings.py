@@ -226,38 +226,23 @@ CELERY_BEAT_SCHEDULER = "hub.beat:PrivateScheduler"
 
 # --- Registry ---
 WHARF_REGISTRY_DIR = DATA_DIR / "registry"
-# Public repositories unless a pusher says otherwise ("private" makes first pushes private).
-WHARF_DEFAULT_VISIBILITY = env_str("WHARF_DEFAULT_VISIBILITY", "public").lower()
-if WHARF_DEFAULT_VISIBILITY not in {"public", "private"}:
-    raise ImproperlyConfigured(
-        f"WHARF_DEFAULT_VISIBILITY must be public or private; got {WHARF_DEFAULT_VISIBILITY!r}"
-    )
-# Registry bearer tokens live this long (seconds); clients fetch a new one when it runs out.
-WHARF_REGISTRY_TOKEN_TTL = env_int("WHARF_REGISTRY_TOKEN_TTL", 300, minimum=60, maximum=86400)
-# Lifetime of the REST API's login tokens (POST /api/v2/users/login), in seconds.
-WHARF_API_TOKEN_TTL = env_int("WHARF_API_TOKEN_TTL", 86400, minimum=60)
-# Garbage collection spares unreferenced blobs and upload sessions younger than this (hours).
-WHARF_GC_GRACE_HOURS = env_int("WHARF_GC_GRACE_HOURS", 24, minimum=0)
-# How often Celery beat runs registry garbage collection (hours); 0 turns the schedule off.
-WHARF_GC_INTERVAL_HOURS = env_int("WHARF_GC_INTERVAL_HOURS", 6, minimum=0)
-# Pulls are counted in Redis and added to repositories' pull counts this often (hub/pulls.py).
-WHARF_PULL_FLUSH_SECONDS = env_int("WHARF_PULL_FLUSH_SECONDS", 10, minimum=1)
-# Cached registry answers (hub/registry/fastpath) are checked against Redis on every request;
-# this caps how long one lives even so (a Redis that lost a bump, a robot that expires).
-WHARF_REGISTRY_CACHE_SECONDS = env_int("WHARF_REGISTRY_CACHE_SECONDS", 60, minimum=0)
+# The rest of the registry's knobs (hub/settings_registry.py).
+from hub.settings_registry import (  # noqa: E402, F401
+    REGISTRY_BEAT_SCHEDULE,
+    WHARF_API_TOKEN_TTL,
+    WHARF_DEFAULT_VISIBILITY,
+    WHARF_GC_GRACE_HOURS,
+    WHARF_GC_INTERVAL_HOURS,
+    WHARF_PULL_FLUSH_SECONDS,
+    WHARF_REGISTRY_CACHE_SECONDS,
+    WHARF_REGISTRY_TOKEN_TTL,
+)
+
 CELERY_BEAT_SCHEDULE = {
     # Builds whose worker died mid-build end as "worker lost" instead of running forever.
     "builds-reap-lost": {"task": "builds.tasks.reap_lost_builds", "schedule": 60},
-    "pull-counts-flush": {
-        "task": "hub.tasks.pull_counts_flush",
-        "schedule": WHARF_PULL_FLUSH_SECONDS,
-    },
+    **REGISTRY_BEAT_SCHEDULE,
 }
-if WHARF_GC_INTERVAL_HOURS:
-    CELERY_BEAT_SCHEDULE["registry-gc"] = {
-        "task": "hub.tasks.registry_gc",
-        "schedule": WHARF_GC_INTERVAL_HOURS * 3600,
-    }
 
 # --- Automated builds (hub/settings_builds.py) ---
 # Django reads settings from this module's names: each is imported here, hence F401.
