@@ -30,10 +30,10 @@ RUN pip install -r requirements.lock
 
 COPY . .
 
-# Runs as root: web and worker share the /data volume, so running both as the same user keeps
-# blobs writable by both. The worker hands every build to the unprivileged wharf-build user
-# (rootless buildah in a user namespace); /data is private (0700), so build workspaces are under
-# /var/lib/wharf (docker-compose.yml gives it a volume of its own).
+# Runs as root: the worker must, to hand every build to the unprivileged wharf-build user
+# (rootless buildah in a user namespace). /data is private (0700) and each container's own
+# (blobs are in S3 in docker-compose.yml, or in /data of a single container), so build
+# workspaces are under /var/lib/wharf (docker-compose.yml gives it a volume of its own).
 RUN scripts/build-user.sh && mkdir -p /data
 VOLUME ["/data"]
 

@@ -18,7 +18,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hub.registry.ocilayout import LAYER_GZIP, LAYER_TAR, LayoutWriter
@@ -142,6 +142,17 @@ class Wharf:
     host: str  # host:port, the token service name and the registry's address for skopeo
     user: str
     pat: str
+    env: dict = field(default_factory=dict)  # what it runs with, for `manage.py shell` on it
+    python: str = ""
+    cwd: Path | None = None
+
+    def shell(self, code: str) -> str:
+        """Run ``code`` in `manage.py shell` against this Wharf (its data dir and database)."""
+        done = subprocess.run(
+            [self.python, "manage.py", "shell", "-c", code],
+            cwd=self.cwd, env=self.env, check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        return done.stdout
 
     def token(self, scope: str, *, anonymous: bool = False) -> str:
         """A registry token from /token for ``scope``, checked to grant what was asked."""
@@ -212,7 +223,9 @@ def start_wharf(scratch: Path, wharf_dir: Path, database_url: str | None, log: P
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: nothing left behind at the end
         )
-    wharf = Wharf(proc, f"http://127.0.0.1:{port}", f"127.0.0.1:{port}", "bench", pat)
+    wharf = Wharf(
+        proc, f"http://127.0.0.1:{port}", f"127.0.0.1:{port}", "bench", pat, env, python, wharf_dir
+    )
     deadline = time.monotonic() + 90
     while not web_pids(proc.pid) or not _answers(f"{wharf.url}/v2/"):
         if proc.poll() is not None or time.monotonic() > deadline:

@@ -1,15 +1,12 @@
 """Celery tasks for builds: thin wrappers that take ids and call the pipeline and the reaper."""
 
-import logging
-
 from celery import shared_task
 from django.conf import settings
 
-from builds import pipeline, reaper, sandbox, stores
+from builds import pipeline, reaper
 from builds.models import BuildRule
 from hub.models import Repository
 
-log = logging.getLogger(__name__)
 REPOSITORY_BUSY_RETRY_SECONDS = 3
 
 
@@ -52,15 +49,10 @@ def live_rules(repository_ids: list[int]) -> dict[int, set[int]]:
     return live
 
 
-@shared_task(ignore_result=True, soft_time_limit=3300, time_limit=3600)
+@shared_task(ignore_result=True, soft_time_limit=50, time_limit=60)
 def prune_build_stores() -> None:
-    result = stores.prune(sandbox.current(), live=live_rules)
-    log.info(
-        "pruned %d build store(s): %d image(s), %d container(s) removed, %d deleted "
-        "repositories' store(s) removed, %d busy",
-        result.stores,
-        result.images,
-        result.containers,
-        result.removed_stores,
-        result.busy,
-    )
+    """Beat's: every live worker prunes its own layer stores (builds.worker.PRUNE_COMMAND)."""
+    from builds.worker import PRUNE_COMMAND
+    from hub import celery_app
+
+    celery_app.control.broadcast(PRUNE_COMMAND, reply=False)

@@ -10,6 +10,10 @@ within seconds as ``cancelled`` ("the worker stopped") instead of minutes later 
 
 Each pool process watches its parent: a worker killed with SIGKILL takes its pool processes
 with it, and they their builds' process trees (builds.sandbox).
+
+Every WHARF_BUILD_PRUNE_INTERVAL_HOURS beat's ``prune_build_stores`` asks every worker to prune
+its layer stores (a broadcast, ``PRUNE_COMMAND``): the stores are on each worker's own disk, so
+the one worker that happens to take the task could prune only its own host's.
 """
 
 import logging
@@ -22,11 +26,14 @@ import time
 from pathlib import Path
 
 from celery.signals import worker_process_init, worker_ready, worker_shutting_down
+from celery.worker.control import control_command, ok
 from django.db import close_old_connections, connection
 
 log = logging.getLogger(__name__)
 WORKSPACE_RE = re.compile(r"^build-(\d+)-")
 LIVE_HEARTBEAT_SECONDS = 60
+PRUNE_COMMAND = "wharf_prune_build_stores"
+_pruning = threading.Lock()  # one prune at a time in this worker
 
 
 def request_stop(hostname: str) -> int:
@@ -161,3 +168,40 @@ def _on_ready(sender=None, **kwargs):
             connection.close()
 
     threading.Thread(target=run, name="wharf-builds-cleanup", daemon=True).start()
+
+
+def prune_here() -> bool:
+    """Prune this worker's layer stores (builds.stores); False when a prune runs here already."""
+    from builds import sandbox, stores, tasks
+
+    if not _pruning.acquire(blocking=False):
+        return False
+    try:
+        result = stores.prune(sandbox.current(), live=tasks.live_rules)
+        log.info(
+            "pruned %d build store(s): %d image(s), %d container(s) removed, %d deleted "
+            "repositories' store(s) removed, %d busy",
+            result.stores,
+            result.images,
+            result.containers,
+            result.removed_stores,
+            result.busy,
+        )
+        return True
+    finally:
+        _pruning.release()
+        connection.close()
+
+
+@control_command(name=PRUNE_COMMAND)
+def _prune_requested(state):
+    """Prune this worker's build stores (in a thread: the worker's main loop must not wait)."""
+
+    def run() -> None:
+        try:
+            prune_here()
+        except Exception:
+            log.exception("pruning the build stores failed")
+
+    threading.Thread(target=run, name="wharf-prune-stores", daemon=True).start()
+    return ok("pruning")

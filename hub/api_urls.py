@@ -22,6 +22,7 @@ from hub.api.search import SearchApi
 from hub.api.stars import StarsApi, UserStarredApi
 from hub.api.tags import TagDetailApi, TagListApi
 from orgs.api_urls import urlpatterns as orgs_api_urls
+from proxy.api_urls import urlpatterns as proxy_api_urls
 from webhooks.api_urls import urlpatterns as webhooks_api_urls
 
 app_name = "api"
@@ -76,4 +77,5 @@ urlpatterns = [
     *orgs_api_urls,  # organizations, teams, repository permissions, robot accounts
     *webhooks_api_urls,  # webhooks of repositories and namespaces, their deliveries
     *audit_api_urls,  # audit logs of namespaces and repositories
+    *proxy_api_urls,  # the pull-through cache's upstream registries (staff)
 ]

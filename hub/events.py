@@ -39,6 +39,9 @@ ACTIONS = (
     "token.created",
     "token.revoked",
     "login.failed",
+    "upstream.created",  # the pull-through cache's upstream registries (proxy.services)
+    "upstream.updated",
+    "upstream.deleted",
 )
 
 

@@ -9,6 +9,8 @@ what they may do), or a robot. Their *level* on a repository is the highest any 
 - an organization: admin for its owners and editors on all its repositories; members get what
   their teams hold per repository (a member without a team only what everyone gets);
 - ``library/``: staff only, beyond public reads;
+- a pull-through cache's namespace (``proxy/``): read for everyone signed in (robots too), and
+  for anyone when its upstream says public; nobody pushes there, staff administer it;
 - a robot: what it was given (read for pull, write for push/delete) on the repositories of its
   namespace it names, and what everyone gets elsewhere. Memberships never apply to robots.
 
@@ -106,7 +108,7 @@ def _rules(actor: Actor) -> list[tuple[Q, object]]:
         mine = Q(namespace_id=robot.namespace_id)
         if not robot.all_repositories:
             mine &= Q(name__in=list(robot.repositories))
-        return [public, (mine, Value(_robot_level(robot)))]
+        return [public, (mine, Value(_robot_level(robot))), _cached_rule()]
     from orgs.models import Collaborator, Membership, TeamPermission
 
     user = actor.user
@@ -119,11 +121,28 @@ def _rules(actor: Actor) -> list[tuple[Q, object]]:
     )
     return [
         public,
+        _cached_rule(),
         (Q(namespace__owner=user), Value(ADMIN)),
         (Q(namespace_id__in=managed), Value(ADMIN)),
         (Q(pk__in=collaborations.values("repository_id")), Subquery(collab_level)),
         (Q(pk__in=team_grants.values("repository_id")), Subquery(team_level)),
     ]
+
+
+def _cached_rule() -> tuple[Q, object]:
+    """What a pull-through cache holds is read by everyone signed in (its cached repositories
+    are private exactly when its upstream's pull access is "signed_in", so the public rule
+    covers anonymous readers of a public one)."""
+    return (Q(namespace__kind=Namespace.Kind.PROXY), Value(READ))
+
+
+def proxy_pull_allowed(actor, upstream) -> bool:
+    """Whether ``actor`` may pull through ``upstream`` (and so make Wharf fetch from it):
+    anyone signed in, robots included; anonymous callers only where its pull access is public."""
+    actor = as_actor(actor)
+    if not actor.allows("read"):
+        return False
+    return upstream.pull_access == "public" or not actor.is_anonymous
 
 
 def repositories_visible(actor, queryset=None):
@@ -165,6 +184,8 @@ def _quick_level(actor: Actor, repository: Repository) -> int | None:
         return public
     if actor.is_staff:
         return ADMIN
+    if repository.namespace.kind == Namespace.Kind.PROXY:
+        return READ
     if actor.robot is not None:
         robot = actor.robot
         if repository.namespace_id == robot.namespace_id and robot.covers(repository.name):
@@ -257,7 +278,13 @@ def access_from_level(actor: Actor, level: int) -> Access:
 def repository_access(actor, repository: Repository) -> Access:
     """What ``actor`` may do to ``repository``: the answer every door uses."""
     actor = as_actor(actor)
-    return access_from_level(actor, repository_level(actor, repository))
+    access = access_from_level(actor, repository_level(actor, repository))
+    # A pull-through cache holds what its upstream has: nobody pushes into it; staff may evict.
+    # No rule but staff's gives more than read there (the namespace has no owner, members or
+    # robots), so only staff's answer needs the namespace's kind.
+    if actor.is_staff and repository.namespace.kind == Namespace.Kind.PROXY:
+        return Access(read=access.read, admin=access.admin, delete=access.admin)
+    return access
 
 
 # --- namespaces: creating repositories, and who to ask ---
@@ -305,6 +332,8 @@ def may_create_in(actor, namespace: Namespace | None, namespace_name: str, name:
         return False
     if actor.robot is not None:  # robots push to repositories that exist; people create them
         return False
+    if namespace is not None and namespace.kind == Namespace.Kind.PROXY:
+        return False  # its repositories come from its upstream, never from a push
     if namespace_name == LIBRARY or actor.is_staff:
         return actor.is_staff
     if namespace is None:
@@ -370,6 +399,13 @@ def repository_administered(actor, repository: Repository) -> bool:
     admin reads it too; changing anything still asks ``repository_access``."""
     actor = as_actor(actor)
     return actor.allows("read") and repository_level(actor, repository) >= ADMIN
+
+
+def upstreams_administered(actor) -> bool:
+    """Whether ``actor`` may see and change the pull-through cache's upstream registries (and
+    so decide where Wharf sends requests, with which credentials): staff only, never robots.
+    A token's scope still narrows what they may do with it (the API's TokenScopeAllows)."""
+    return as_actor(actor).is_staff
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,15 @@ import json
 from dataclasses import dataclass, field, replace
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    IntegerField,
+    Prefetch,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.http import Http404
 
 from hub.history import history_rows
@@ -12,6 +20,10 @@ from hub.models import LIBRARY, Blob, Manifest, ManifestChild, Repository, Star,
 from hub.permissions import READ, repository_level
 from hub.registry import mediatypes
 from hub.registry.storage import get_store
+
+# What a list row shows besides the repository: its namespace, and for a pull-through cache's
+# repository the upstream its "Cached from" badge names (a join, not a query per row).
+LISTED = ("namespace", "namespace__upstream")
 
 SEARCH_ORDERINGS = {
     "best": None,  # relevance, then stars and pulls
@@ -34,7 +46,7 @@ def repository_search(
     ``ns/name`` words match across the slash. Best match ranks an exact name first, then names
     starting with the query, then names containing it, then description matches.
     """
-    repos = Repository.objects.visible_to(user).select_related("namespace")
+    repos = Repository.objects.visible_to(user).select_related(*LISTED)
     words = query.lower().split()[:10]
     for word in words:
         repos = repos.filter(search_text__contains=word)
@@ -66,7 +78,7 @@ def repository_get_visible(*, user, namespace: str, name: str) -> Repository:
     the row for ``hub.permissions.repository_access``; otherwise 404, exactly as if it did not
     exist."""
     repo = (
-        Repository.objects.select_related("namespace", "namespace__owner")
+        Repository.objects.select_related("namespace__owner", "namespace__upstream")
         .filter(namespace__name=namespace, name=name)
         .first()
     )
@@ -82,7 +94,7 @@ def repository_has_starred(*, user, repository: Repository) -> bool:
 
 
 def explore_sections(*, user, limit: int = 8) -> dict[str, list[Repository]]:
-    visible = Repository.objects.visible_to(user).select_related("namespace")
+    visible = Repository.objects.visible_to(user).select_related(*LISTED)
     return {
         "official": list(visible.official().order_by("-pull_count", "name")[:limit]),
         "starred": list(visible.filter(star_count__gt=0).order_by("-star_count", "name")[:limit]),
@@ -98,7 +110,7 @@ def user_repositories(*, owner, viewer) -> QuerySet[Repository]:
         Repository.objects.visible_to(viewer)
         .with_access(viewer)
         .filter(**where)
-        .select_related("namespace")
+        .select_related(*LISTED)
         .order_by("-updated_at")
     )
 
@@ -108,7 +120,7 @@ def user_starred(*, user, viewer) -> QuerySet[Repository]:
         Repository.objects.visible_to(viewer)
         .with_access(viewer)
         .filter(stars__user=user)
-        .select_related("namespace")
+        .select_related(*LISTED)
         .order_by("-stars__created_at")
     )
 
@@ -123,11 +135,13 @@ TAG_ORDERINGS = {
 }
 
 
-def _children(*, content: bool = True) -> Prefetch:
+def _children_rows(content: bool):
     children = ManifestChild.objects.select_related("child").order_by("id")
-    return Prefetch(
-        "manifest__children", queryset=children if content else children.defer("child__content")
-    )
+    return children if content else children.defer("child__content")
+
+
+def _children(*, content: bool = True) -> Prefetch:
+    return Prefetch("manifest__children", queryset=_children_rows(content))
 
 
 def _tags(repository: Repository, ordering: str, name: str) -> QuerySet[Tag]:
@@ -155,9 +169,9 @@ def repository_tags_page(
     page: str | int | None = None,
     per_page: int = 25,
 ) -> Page:
-    """One page of ``repository_tags`` (the nearest real page to ``page``), in three queries
-    whatever the repository holds: how many match, the page's tags with their manifests, the
-    platforms of its indexes.
+    """One page of ``repository_tags`` (the nearest real page to ``page``), in at most three
+    queries whatever the repository holds: how many match, the page's tags with their
+    manifests, and the platforms of its indexes (none when the page has no index).
 
     The page's tags are picked on the tag table alone, and only they are joined to their
     manifests: asked for the join and the LIMIT at once, PostgreSQL joins all of a
@@ -167,13 +181,16 @@ def repository_tags_page(
     order = TAG_ORDERINGS.get(ordering, TAG_ORDERINGS["-updated"])
     pages = Paginator(_tags(repository, ordering, name).values_list("pk", flat=True), per_page)
     chosen = pages.get_page(page)
-    chosen.object_list = list(
+    tags = list(
         Tag.objects.filter(pk__in=chosen.object_list)
         .select_related("manifest")
         .defer("manifest__content")
-        .prefetch_related(_children(content=False))
         .order_by(*order)
     )
+    # Platforms only for the page's indexes: a page of single-platform images needs no query.
+    indexes = [tag.manifest for tag in tags if tag.manifest.media_type in mediatypes.INDEX_TYPES]
+    prefetch_related_objects(indexes, Prefetch("children", queryset=_children_rows(False)))
+    chosen.object_list = tags
     return chosen
 
 

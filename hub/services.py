@@ -158,6 +158,16 @@ def repository_update(*, repository: Repository, **fields) -> Repository:
         if len(fields["description"]) > 100:
             raise RepositoryError("Keep the short description to 100 characters.", "description")
     was_private = repository.is_private
+    if (
+        "is_private" in fields
+        and bool(fields["is_private"]) != was_private
+        and repository.namespace.kind == Namespace.Kind.PROXY
+    ):
+        raise RepositoryError(
+            "A cached repository is private exactly when its upstream is for those signed in: "
+            "change the upstream's pull access instead.",
+            "is_private",
+        )
     for key, value in fields.items():
         setattr(repository, key, value)
     repository.search_text = repository.compute_search_text()

@@ -72,6 +72,9 @@ try:
 except ValueError:
     raise ImproperlyConfigured(f"HOST must be an IP address to bind to, got {HOST!r}") from None
 WHARF_WORKER_CONCURRENCY = env_int("WHARF_WORKER_CONCURRENCY", 2, minimum=1, maximum=64)
+# Whether `make run`'s worker also runs Celery beat, the clock of the periodic tasks (gc, the
+# build reaper, pull counts). Once per deployment: on several hosts, 0 on all but one.
+WHARF_BEAT = env_bool("WHARF_BEAT", True)
 # Web server processes `make run` starts, sharing the port: one per core by default.
 WHARF_WEB_WORKERS = env_int(
     "WHARF_WEB_WORKERS", len(os.sched_getaffinity(0)) or 1, minimum=1, maximum=64
@@ -112,6 +115,7 @@ INSTALLED_APPS = [
     "builds",
     "audit",
     "webhooks",
+    "proxy",
 ]
 
 MIDDLEWARE = [
@@ -233,9 +237,15 @@ from hub.settings_registry import (  # noqa: E402, F401
     WHARF_DEFAULT_VISIBILITY,
     WHARF_GC_GRACE_HOURS,
     WHARF_GC_INTERVAL_HOURS,
+    WHARF_PROXY_RETENTION_DAYS,
+    WHARF_PROXY_TAG_TTL,
     WHARF_PULL_FLUSH_SECONDS,
     WHARF_REGISTRY_CACHE_SECONDS,
     WHARF_REGISTRY_TOKEN_TTL,
+    WHARF_S3_ENDPOINT_URL,
+    WHARF_S3_REDIRECT,
+    WHARF_S3_REGION,
+    WHARF_STORAGE_URL,
 )
 
 CELERY_BEAT_SCHEDULE = {

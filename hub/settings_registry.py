@@ -3,7 +3,7 @@ environment variable with an embedded default, as there; and the beat entries th
 
 from django.core.exceptions import ImproperlyConfigured
 
-from hub.env import env_int, env_str
+from hub.env import env_bool, env_int, env_str, env_url
 
 # Public repositories unless a pusher says otherwise ("private" makes first pushes private).
 WHARF_DEFAULT_VISIBILITY = env_str("WHARF_DEFAULT_VISIBILITY", "public").lower()
@@ -24,6 +24,29 @@ WHARF_PULL_FLUSH_SECONDS = env_int("WHARF_PULL_FLUSH_SECONDS", 10, minimum=1)
 # Cached registry answers (hub/registry/fastpath) are checked against Redis on every request;
 # this caps how long one lives even so (a Redis that lost a bump, a robot that expires).
 WHARF_REGISTRY_CACHE_SECONDS = env_int("WHARF_REGISTRY_CACHE_SECONDS", 60, minimum=0)
+# Pull-through cache (proxy/): a cached tag is re-checked upstream (a HEAD) at most this often,
+# in seconds; manifests by digest never are.
+WHARF_PROXY_TAG_TTL = env_int("WHARF_PROXY_TAG_TTL", 300, minimum=0)
+# Garbage collection evicts cached images nobody pulled for this many days (0: never).
+WHARF_PROXY_RETENTION_DAYS = env_int("WHARF_PROXY_RETENTION_DAYS", 30, minimum=0)
+# Where blobs live: empty for files under the data dir; s3://bucket/prefix for S3-compatible
+# object storage, which web and worker hosts that share no disk all reach
+# (hub/registry/storage/). Credentials come from the standard AWS_* variables (boto3's chain).
+WHARF_STORAGE_URL = env_str("WHARF_STORAGE_URL")
+if WHARF_STORAGE_URL:
+    WHARF_STORAGE_URL = env_url("WHARF_STORAGE_URL", "", schemes={"s3"})
+    if not WHARF_STORAGE_URL.removeprefix("s3://").split("/")[0]:
+        raise ImproperlyConfigured(
+            f"WHARF_STORAGE_URL must name a bucket (s3://bucket/prefix); got {WHARF_STORAGE_URL!r}"
+        )
+# An S3-compatible server other than AWS's (MinIO, Ceph, R2…), e.g. http://minio:9000.
+WHARF_S3_ENDPOINT_URL = env_str("WHARF_S3_ENDPOINT_URL")
+if WHARF_S3_ENDPOINT_URL:
+    WHARF_S3_ENDPOINT_URL = env_url("WHARF_S3_ENDPOINT_URL", "", schemes={"http", "https"})
+WHARF_S3_REGION = env_str("WHARF_S3_REGION", "us-east-1")
+# Blob GETs answered with a 307 to a presigned URL of the object (20 minutes), as distribution
+# does: layer bytes then never pass through Wharf. Clients must reach the S3 endpoint themselves.
+WHARF_S3_REDIRECT = env_bool("WHARF_S3_REDIRECT", False)
 REGISTRY_BEAT_SCHEDULE = {
     "pull-counts-flush": {
         "task": "hub.tasks.pull_counts_flush",

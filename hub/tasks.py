@@ -2,6 +2,7 @@
 settings) and after pushes."""
 
 import logging
+from dataclasses import asdict
 from datetime import timedelta
 
 from celery import shared_task
@@ -9,17 +10,41 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 from hub import pulls
+from hub.locks import Lock
 from hub.registry import layersize
-from hub.registry.gc import collect_garbage
+from hub.registry.gc import GcReport, collect_garbage
 
 log = logging.getLogger(__name__)
 
 PUBLISH_TIMEOUTS = {"socket_timeout": 1, "socket_connect_timeout": 1}
+GC_LOCK = "registry-gc"
+
+
+def registry_gc_exclusive(*, grace: timedelta, dry_run: bool = False) -> GcReport | None:
+    """``collect_garbage``, unless a gc runs already somewhere (None then, and a log line).
+
+    Beat's schedule (one beat per deployment, but a second one started by mistake, or a
+    ``manage.py gc`` by hand, or a run that outlasts its interval) could otherwise start two
+    gcs together, each walking every blob and upload. A dry run deletes nothing: it needs no
+    lock, and may look while a real run works.
+    """
+    if dry_run:
+        return collect_garbage(grace=grace, dry_run=True)
+    lock = Lock(GC_LOCK)
+    if not lock.acquire():
+        log.info("registry gc skipped: another run holds its lock (%s)", lock.holder() or "?")
+        return None
+    try:
+        return collect_garbage(grace=grace)
+    finally:
+        lock.release()
 
 
 @shared_task(ignore_result=True, soft_time_limit=3300, time_limit=3600)
-def registry_gc() -> None:
-    collect_garbage(grace=timedelta(hours=settings.WHARF_GC_GRACE_HOURS))
+def registry_gc() -> dict | None:
+    """What was collected; None when another gc was running (this one skipped)."""
+    report = registry_gc_exclusive(grace=timedelta(hours=settings.WHARF_GC_GRACE_HOURS))
+    return asdict(report) if report is not None else None
 
 
 @shared_task(ignore_result=True, soft_time_limit=50, time_limit=60)

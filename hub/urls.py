@@ -42,6 +42,7 @@ urlpatterns = [
     path("", include("orgs.urls")),
     path("", include("webhooks.urls")),
     path("", include("audit.urls")),
+    path("", include("proxy.urls")),
     *repository_routes(),
     path("healthz", health.healthz, name="healthz"),
     path("", include("accounts.urls")),

@@ -14,8 +14,12 @@ if [ "$mode" = test ]; then
   # Browser tests drive Debian's chromium; podman is a registry client the tests use; the build
   # tests read the host's addresses with ip (iproute2); docker.io is the docker CLI and a
   # private engine (tests/dockerd.py) for the docker tests and the docker builder; curl and jq
-  # run the README's REST API example (tests/hub/test_readme_api.py).
-  packages+=(chromium fonts-dejavu-core podman iproute2 docker.io curl jq)
+  # run the README's REST API example (tests/hub/test_readme_api.py); docker-registry is the
+  # upstream of the pull-through cache tests (tests/proxy/upstream.py), apache2-utils' htpasswd
+  # makes its bcrypt password file; docker-compose checks docker-compose.yml
+  # (tests/test_compose.py).
+  packages+=(chromium fonts-dejavu-core podman iproute2 docker.io curl jq docker-registry
+    apache2-utils docker-compose)
 elif [ "$mode" = bench ]; then
   # bench/registry*.py: hey sends the request load, docker-registry is the reference registry
   # Wharf is measured against.

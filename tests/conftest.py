@@ -9,6 +9,7 @@ from django.core.management import call_command
 
 from tests.dockerd import dockerd  # noqa: F401  (a session fixture)
 from tests.factories import UserFactory
+from tests.s3 import s3_server, use_s3  # noqa: F401  (a session fixture)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -73,10 +74,28 @@ def _isolated_redis_keys(settings):
     settings.WHARF_REDIS_PREFIX = f"wharf-test:{uuid.uuid4().hex[:12]}"
 
 
+@pytest.fixture
+def blob_store_kind() -> str:
+    """The blob store a test runs on; tests/registry and tests/proxy run on both
+    (``parametrize_stores`` in their conftests)."""
+    return "filesystem"
+
+
 @pytest.fixture(autouse=True)
-def _isolated_blob_store(settings, tmp_path):
-    """Each test stores blobs and uploads in its own directory."""
+def _isolated_blob_store(settings, tmp_path, blob_store_kind, request):
+    """Each test stores blobs and uploads in its own directory, or its own bucket of the test
+    S3 (tests/s3.py)."""
     settings.WHARF_REGISTRY_DIR = tmp_path / "registry"
+    settings.WHARF_STORAGE_URL = ""
+    settings.WHARF_S3_REDIRECT = False
+    if blob_store_kind != "s3":
+        yield
+        return
+    server = request.getfixturevalue("s3_server")
+    bucket = server.new_bucket()
+    use_s3(settings, server, bucket)
+    yield
+    server.drop_bucket(bucket)
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ No network of its own (containers run with ``--network none``) and no iptables r
 registries are insecure to dockerd by default, so it talks plain HTTP to Wharf on 127.0.0.1.
 Stopped at the end of the session: SIGTERM, then whatever it left mounted under D is unmounted
 before D is removed. Not root: the docker tests are skipped, saying why. In CI (``CI=true``) a
-dockerd that cannot start fails them instead.
+dockerd that cannot start fails them instead. ``private_engine`` starts another such engine, with
+options only a start sets (``--registry-mirror``), for the tests that need one.
 """
 
 import os
@@ -16,6 +17,8 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,8 +29,13 @@ START_TIMEOUT = 60
 
 
 class DockerEngine:
-    def __init__(self, root: Path):
+    """``extra_args`` are dockerd options of a test's own (``--registry-mirror``, which only a
+    start sets); ``environ`` is dockerd's environment when not the tests' own."""
+
+    def __init__(self, root: Path, *, extra_args: Sequence[str] = (), environ: dict | None = None):
         self.root = root
+        self.extra_args = list(extra_args)
+        self.environ = environ
         self.sock = root / "sock"
         self.log = root / "dockerd.log"
         self.proc: subprocess.Popen | None = None
@@ -37,9 +45,12 @@ class DockerEngine:
             DOCKERD, "--data-root", str(self.root / "data"), "--exec-root", str(self.root / "exec"),
             "-H", f"unix://{self.sock}", "--pidfile", str(self.root / "pid"),
             "--iptables=false", "--ip6tables=false", "--bridge=none", "--storage-driver=vfs",
+            *self.extra_args,
         ]  # fmt: skip
         with open(self.log, "wb") as log:
-            self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                args, stdout=log, stderr=subprocess.STDOUT, env=self.environ
+            )
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -105,21 +116,31 @@ def _unavailable(reason: str):
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def dockerd():
-    """One private Docker engine for the whole session."""
+@contextmanager
+def private_engine(**options) -> Iterator[DockerEngine]:
+    """A started private engine (DockerEngine's ``options``), stopped and removed afterwards;
+    skipped here, or failed in CI, when dockerd cannot run."""
     if os.geteuid() != 0:
         _unavailable("dockerd runs here only as root (rootless docker is not set up)")
     if not (Path(DOCKERD).exists() and Path(DOCKER).exists()):
         _unavailable("Debian's docker.io is not installed (bash scripts/setup.sh test)")
     root = Path(tempfile.mkdtemp(prefix="wharf-dockerd-", dir="/tmp"))
-    engine = DockerEngine(root)
+    engine = DockerEngine(root, **options)
     try:
         engine.start()
     except RuntimeError as exc:
         engine.stop()
         shutil.rmtree(root, ignore_errors=True)
         _unavailable(str(exc))
-    yield engine
-    engine.stop()
-    shutil.rmtree(root, ignore_errors=True)
+    try:
+        yield engine
+    finally:
+        engine.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def dockerd():
+    """One private Docker engine for the whole session."""
+    with private_engine() as engine:
+        yield engine

@@ -29,8 +29,10 @@ from hub.registry import names, tokens
 from hub.registry.errors import Denied, NameUnknown, TooManyRequests, Unauthorized, Unavailable
 from orgs.models import Robot
 from orgs.robots import robot_authenticate
+from proxy.selectors import mirror_upstream
 
 ALL = frozenset(tokens.ALL_ACTIONS)
+PULL = frozenset({"pull"})
 SCOPE_ACTIONS = {"read": "pull", "write": "push", "delete": "delete"}
 
 
@@ -59,9 +61,21 @@ def allowed_actions(actor, full_name: str, repo: Repository | None = None) -> fr
         return permissions.repository_access(actor, repo).registry_actions
     namespace_name, name = names.split(full_name)
     namespace = Namespace.objects.filter(name=namespace_name).first()
+    if namespace is not None and namespace.kind == Namespace.Kind.PROXY:
+        # Not cached yet: pulling it is what fetches it (proxy.routes).
+        upstream = getattr(namespace, "upstream", None)
+        if upstream is not None and permissions.proxy_pull_allowed(actor, upstream):
+            return PULL
+        return frozenset()
+    actions = frozenset()
     if permissions.may_create_in(actor, namespace, namespace_name, name):
-        return ALL & scope_actions(actor)
-    return frozenset()
+        actions = ALL & scope_actions(actor)
+    if namespace is None or namespace_name == LIBRARY:
+        # Wharf has no such repository: the default mirror may (dockerd's registry-mirrors).
+        mirror = mirror_upstream()
+        if mirror is not None and permissions.proxy_pull_allowed(actor, mirror):
+            actions |= PULL
+    return actions
 
 
 def challenge(scope: str = "", error: str = "") -> dict:
@@ -264,6 +278,14 @@ def _denied_message(caller: Caller, full_name: str, action: str) -> str:
     namespace = repo.namespace if repo else Namespace.objects.filter(name=namespace_name).first()
     if repo is not None and "pull" not in caller.actual_actions(full_name):
         repo = None  # what one may not see must read as missing
+    if namespace is not None and namespace.kind == Namespace.Kind.PROXY and action == "push":
+        upstream = getattr(namespace, "upstream", None)
+        source = f" of {upstream.url}" if upstream is not None else ""
+        mine = f"; push to your own namespace instead: {user.username}/{name}" if user else ""
+        return (
+            f"{namespace_name}/ is a pull-through cache{source}: its images come from there "
+            f"and cannot be pushed{mine}"
+        )
     who = permissions.who_grants(namespace, namespace_name)
     if actor.robot is not None:
         robot = actor.robot

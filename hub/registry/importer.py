@@ -24,7 +24,9 @@ def blob_ingest_file(*, repository: Repository, path: Path, digest: str) -> None
         return
     upload = upload_service.upload_start(repository=repository)
     with open(path, "rb") as fh:
-        upload_service.upload_append(upload=upload, chunks=iter(lambda: fh.read(1 << 20), b""))
+        upload_service.upload_append(
+            upload=upload, chunks=iter(lambda: fh.read(1 << 20), b""), last=True, digest=digest
+        )
     upload_service.upload_finish(upload=upload, digest=digest)
 
 

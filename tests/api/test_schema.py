@@ -5,6 +5,7 @@ from drf_spectacular.validation import validate_schema
 from tests.audit.test_api import AUDIT_PATHS
 from tests.builds.api.test_settings import BUILD_PATHS
 from tests.orgs.api.test_schema import ORG_PATHS
+from tests.proxy.test_upstream_api import UPSTREAM_PATHS
 from tests.webhooks.test_schema import WEBHOOK_PATHS
 
 PATHS = {
@@ -21,6 +22,7 @@ PATHS = {
     **ORG_PATHS,
     **AUDIT_PATHS,
     **WEBHOOK_PATHS,
+    **UPSTREAM_PATHS,
 }
 
 

@@ -20,6 +20,7 @@ from hub.models import Repository
 from hub.services import repository_create, star_add
 from orgs.robots import robot_create
 from orgs.services import member_add, org_create, team_create, team_member_add, team_permission_set
+from proxy.services import upstream_create
 from tests.factories import UserFactory, make_token
 from tests.hub.conftest import push_image, push_multi_arch
 from webhooks.services import webhook_create
@@ -147,6 +148,13 @@ def _seed() -> Site:
         events=["push"],
         by=alice,
     )
+    upstream_create(
+        name="dockerhub",
+        url="https://registry-1.docker.io",
+        username="wharfbot",
+        password="dckr_pat_look",
+        is_mirror=True,
+    )
     return Site(
         alice=alice,
         bob=bob,
@@ -196,6 +204,8 @@ def signed_in_pages(site: Site) -> list[tuple[str, str]]:
         ("activity", "/u/alice/-/activity/"),
         ("webhooks", "/u/alice/-/webhooks/"),
         ("site-activity", "/-/activity/"),
+        ("upstreams", "/-/upstreams/"),
+        ("upstream", "/-/upstreams/dockerhub/"),
         ("org", "/orgs/acme/"),
         ("org-members", "/orgs/acme/members/"),
         ("org-teams", "/orgs/acme/teams/"),

@@ -11,6 +11,12 @@ import pytest
 
 from hub.registry.ocilayout import LAYER_GZIP, LayoutWriter, tar_layer
 from tests.factories import UserFactory, make_token
+from tests.s3 import parametrize_stores
+
+
+def pytest_generate_tests(metafunc):
+    """Every test here runs on the filesystem store and on S3 (tests/s3.py)."""
+    parametrize_stores(metafunc)
 
 
 def basic(username: str, secret: str) -> str:

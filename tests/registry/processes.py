@@ -116,11 +116,14 @@ class Web:
 
 
 @contextmanager
-def web_processes(data_dir: Path, count: int = 2) -> Iterator[Web]:
+def web_processes(data_dir: Path, count: int = 2, *, separate_hosts: bool = False) -> Iterator[Web]:
     """``count`` web processes on the test database, stopped (and waited for) on exit.
 
     The test must then use ``redis_prefix`` and ``registry_dir`` too (settings
     WHARF_REDIS_PREFIX and WHARF_REGISTRY_DIR), and committed data only (transactional_db).
+    With ``separate_hosts`` each process has a data dir of its own (``data_dir/host-<i>``), as
+    on hosts that share no disk: blobs must then be in the test's S3 (the blob store settings
+    are passed on).
     """
     ports: list[int] = []
     while len(ports) < count:
@@ -144,11 +147,20 @@ def web_processes(data_dir: Path, count: int = 2) -> Iterator[Web]:
         "SECRET_KEY": settings.SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "PYTHONUNBUFFERED": "1",
+        "WHARF_STORAGE_URL": settings.WHARF_STORAGE_URL,
+        "WHARF_S3_ENDPOINT_URL": settings.WHARF_S3_ENDPOINT_URL,
+        "WHARF_S3_REGION": settings.WHARF_S3_REGION,
+        "WHARF_S3_REDIRECT": "1" if settings.WHARF_S3_REDIRECT else "0",
     }
+    own = [data_dir / f"host-{i}" if separate_hosts else data_dir for i in range(count)]
     web.processes = [
-        WebProcess(port=port, env=env, log=data_dir / f"web-{i}.log")
+        WebProcess(
+            port=port, env={**env, "WHARF_DATA_DIR": str(own[i])}, log=own[i] / f"web-{i}.log"
+        )
         for i, port in enumerate(ports)
     ]
+    for path in own:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         for process in web.processes:  # all start together: one start-up's wait, not count
             process.start()

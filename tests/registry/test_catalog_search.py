@@ -8,6 +8,9 @@ from hub.services import repository_create
 from tests.factories import UserFactory, make_token
 from tests.registry.conftest import basic, make_image
 
+# The catalog and search: they list repositories, and read no blob.
+pytestmark = pytest.mark.store_independent
+
 
 def _search(clients, *args) -> list[str]:
     out = clients.podman(

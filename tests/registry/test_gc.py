@@ -12,6 +12,7 @@ from hub.registry.gc import collect_garbage
 from hub.registry.storage import get_store
 from tests.registry.conftest import make_image
 from tests.registry.test_http import push_blob, push_image, sha
+from tests.s3 import upload_leftovers
 
 pytestmark = pytest.mark.integration
 
@@ -63,7 +64,7 @@ def test_gc_removes_stale_upload_sessions(pushed):
     Upload.objects.update(updated_at=LONG_AGO)
     assert collect_garbage(grace=timedelta(hours=24)).uploads_deleted == 1
     assert http.request("GET", h["location"], headers=headers)[0] == 404
-    assert list(get_store().uploads.iterdir()) == []
+    assert upload_leftovers() == []
 
 
 def test_deleting_a_repository_keeps_blobs_another_one_uses(registry, owner, clients, tmp_path):

@@ -6,6 +6,7 @@ import json
 import time
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from accounts.models import AccessToken
@@ -13,6 +14,9 @@ from accounts.services import access_token_create
 from hub.registry.fastpath import app
 from tests.registry.conftest import basic
 from tests.registry.test_http import push_image
+
+# Token expiry: the one image it pushes only gives the tokens something to read.
+pytestmark = pytest.mark.store_independent
 
 
 def _token(user, *, expires_at, description="expiring"):

@@ -11,7 +11,8 @@ from hub.services import repository_get_or_create
 from tests.factories import PASSWORD, UserFactory, make_token
 from tests.registry.conftest import basic
 
-pytestmark = pytest.mark.django_db
+# Tokens only: no blob is stored, so once on one store is enough.
+pytestmark = [pytest.mark.django_db, pytest.mark.store_independent]
 
 
 @pytest.fixture(autouse=True)

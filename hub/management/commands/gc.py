@@ -2,10 +2,12 @@
 
 from datetime import timedelta
 
+import redis
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from hub.registry.gc import collect_garbage
+from hub.locks import Lock
+from hub.tasks import GC_LOCK, registry_gc_exclusive
 
 
 class Command(BaseCommand):
@@ -21,7 +23,17 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="report, delete nothing")
 
     def handle(self, *args, grace_hours, dry_run, **options):
-        report = collect_garbage(grace=timedelta(hours=grace_hours), dry_run=dry_run)
+        try:
+            report = registry_gc_exclusive(grace=timedelta(hours=grace_hours), dry_run=dry_run)
+        except redis.RedisError as exc:
+            raise CommandError(
+                f"Redis (REDIS_URL) is not answering: {exc}. gc takes a lock there, so that two "
+                "never run at once; try again once Redis is back."
+            ) from exc
+        if report is None:
+            holder = Lock(GC_LOCK).holder() or "another process"
+            self.stdout.write(f"gc skipped: a gc is running already ({holder}); nothing done")
+            return
         verb = "would delete" if dry_run else "deleted"
         self.stdout.write(
             f"gc {verb} {report.blobs_deleted} blob(s) ({report.bytes_freed} bytes), "

@@ -1,6 +1,6 @@
 """`manage.py serve`: the whole hub in the foreground — web (ASGI), one Celery worker (with beat,
-for periodic garbage collection) and, when REDIS_URL is unset, a private redis-server, which is
-started again if it dies. Ctrl-C or SIGTERM stops all of them.
+for periodic garbage collection, unless WHARF_BEAT=0) and, when REDIS_URL is unset, a private
+redis-server, which is started again if it dies. Ctrl-C or SIGTERM stops all of them.
 
 "Wharf is running" is printed once the web server answers and the worker has sent its first
 heartbeat, so a build queued right after it is picked up; a worker that takes longer than
@@ -110,15 +110,7 @@ class Command(BaseCommand):
             umask=datadir.OTHERS,
         )
         worker_spawned = time.time()  # heartbeats from before this are an earlier run's
-        supervisor.spawn(
-            "worker",
-            [
-                sys.executable, "-m", "celery", "-A", "hub", "worker", "--beat",
-                "--schedule", str(settings.DATA_DIR / "celerybeat-schedule"),
-                "--loglevel", "INFO", "--concurrency", str(settings.WHARF_WORKER_CONCURRENCY),
-                "--hostname", "wharf-worker@%h",
-            ],
-        )  # fmt: skip
+        supervisor.spawn("worker", worker_command(beat=settings.WHARF_BEAT))
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while not _port_open(settings.HOST, settings.PORT):
             web = supervisor.children["web"]
@@ -131,6 +123,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"\nWharf is running at {settings.WHARF_URL}/\n")
             + f"  web:    {settings.WHARF_WEB_WORKERS} process(es) (WHARF_WEB_WORKERS)\n"
             + f"  worker: {worker or 'not answering yet: builds wait in the queue'}\n"
+            + f"  beat:   {_beat_line()}\n"
             + f"  data:   {settings.DATA_DIR}\n"
             + f"  builds: {_builds_line()}\n"
             + f"  health: {settings.WHARF_URL}/healthz\n"
@@ -158,6 +151,28 @@ class Command(BaseCommand):
                 "anyway. Builds wait in the queue until it does (see its messages above)."
             )
         return name
+
+
+def worker_command(*, beat: bool) -> list[str]:
+    """The Celery worker `serve` runs; with ``beat``, beat (the periodic tasks' clock) inside it.
+
+    Its name is ``wharf-worker@<host name>``: one worker per host. Workers on different hosts
+    must have different names (builds are claimed, reaped and cleaned up by worker name).
+    """
+    args = [
+        sys.executable, "-m", "celery", "-A", "hub", "worker",
+        "--loglevel", "INFO", "--concurrency", str(settings.WHARF_WORKER_CONCURRENCY),
+        "--hostname", "wharf-worker@%h",
+    ]  # fmt: skip
+    if beat:
+        args += ["--beat", "--schedule", str(settings.DATA_DIR / "celerybeat-schedule")]
+    return args
+
+
+def _beat_line() -> str:
+    if settings.WHARF_BEAT:
+        return "in the worker (periodic gc, build reaper); WHARF_BEAT=0 on every other host"
+    return "off here (WHARF_BEAT=0): one other host runs it, or `celery -A hub beat` does"
 
 
 def _builds_line() -> str:

@@ -203,6 +203,8 @@ class FastPath:
         names.split(name)
         epoch = await epochs.current(name)
         rights = await _rights_for(token, grant, name, epoch)
+        if rights.proxied:
+            raise Decline
         key = (epoch, rights.repository_id, reference)
         stored = _manifests.get(key)
         if stored is None:
@@ -276,6 +278,8 @@ class FastPath:
                 size = await _in_db_thread(loaders.blob_size, rights.repository_id, digest)
                 if size is not None:
                     _blobs.put(key, size, ttl=settings.WHARF_REGISTRY_CACHE_SECONDS)
+        if size is None and rights.proxied:
+            raise Decline  # not cached yet: Django fetches it from upstream
         if size is None:
             return _django_answer(BlobUnknown(detail={"digest": digest}).response(), head)
         try:

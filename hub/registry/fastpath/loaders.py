@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from hub.models import Blob, Manifest, ManifestChild, Repository, Tag
+from hub.models import Blob, Manifest, ManifestChild, Namespace, Repository, Tag
 from hub.registry import access, digests, tokens, uploads
 from hub.registry.errors import RegistryError
 from hub.registry.manifests import is_digest
@@ -23,6 +23,9 @@ class Rights:
     repository_id: int | None
     push: bool  # a pusher's blob HEAD refreshes the blob for gc: Django answers it
     ttl: float
+    # A pull-through cache's repository: Django answers its manifests (a tag is re-checked
+    # upstream, a pull is noted for eviction) and the blobs it does not hold yet.
+    proxied: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,8 @@ def rights(grant: tokens.Grant | None, full_name: str | None) -> Rights | None:
     repo = caller.repository(full_name)
     if repo is None:
         return None
-    return Rights(repo.pk, caller.can(full_name, "push"), ttl)
+    proxied = repo.namespace.kind == Namespace.Kind.PROXY
+    return Rights(repo.pk, caller.can(full_name, "push"), ttl, proxied)
 
 
 @_closing_on_error

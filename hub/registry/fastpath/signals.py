@@ -11,10 +11,12 @@ from accounts.models import AccessToken, User
 from hub.models import Manifest, Namespace, Repository, RepositoryBlob, Tag
 from hub.registry.fastpath import epochs
 from orgs.models import Collaborator, Membership, Robot, Team, TeamMember, TeamPermission
+from proxy.models import Upstream
 
 # Rows that decide who may read what: any change bumps the hub-wide access epoch.
 ACCESS_MODELS = (
     User, AccessToken, Robot, Namespace, Membership, Team, TeamMember, TeamPermission, Collaborator,
+    Upstream,  # who may pull through a cache, and which names the mirror answers
 )  # fmt: skip
 # Rows of one repository's content (tags, manifests, which blobs it serves).
 CONTENT_MODELS = (Tag, Manifest, RepositoryBlob)

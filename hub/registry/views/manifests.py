@@ -8,7 +8,8 @@ from hub.registry import access, mediatypes, names
 from hub.registry import manifests as service
 from hub.registry.errors import ManifestInvalid, ManifestUnknown
 from hub.registry.views.base import empty, registry_view
-from hub.registry.views.common import repository_for, repository_for_push
+from hub.registry.views.common import proxy_route, repository_for, repository_for_push
+from proxy import cache as proxy_cache
 
 
 def _pushed_content(request) -> bytes:
@@ -63,8 +64,13 @@ def manifest(request, name: str, reference: str):
         service.manifest_delete(repository=repo, reference=reference)
         return empty(202)
 
-    repo = repository_for(caller, name, "pull")
-    stored = service.manifest_get(repository=repo, reference=reference)
+    route = proxy_route(caller, name)
+    if route is None:
+        repo = repository_for(caller, name, "pull")
+        stored = service.manifest_get(repository=repo, reference=reference)
+    else:  # the pull-through cache: from upstream the first time, then from here
+        access.require(caller, name, "pull")
+        repo, stored = proxy_cache.manifest_get(route=route, reference=reference)
     if not mediatypes.acceptable(request.headers.get("Accept", ""), stored.media_type):
         raise ManifestUnknown(
             f"manifest is {stored.media_type}, which the Accept header does not list",

@@ -70,7 +70,11 @@ def start(request, name: str):
     if digest:  # monolithic: the whole blob is this request's body
         digests.parse(digest)
         service.upload_append(
-            upload=upload, chunks=request_chunks(request), content_length=_content_length(request)
+            upload=upload,
+            chunks=request_chunks(request),
+            content_length=_content_length(request),
+            last=True,
+            digest=digest,
         )
         service.upload_finish(upload=upload, digest=digest)
         return _created(name, digest)
@@ -91,6 +95,11 @@ def session(request, name: str, upload_id: str):
 
     content_range = request.headers.get("Content-Range", "")
     length = _content_length(request)
+    digest = request.GET.get("digest") if request.method == "PUT" else None
+    if request.method == "PUT":
+        if not digest:
+            raise BlobUploadInvalid("PUT must name the blob's ?digest=")
+        digests.parse(digest)
     if request.method == "PATCH" or length or content_range:
         current = service.upload_size(upload=upload)
         size = service.upload_append(
@@ -99,13 +108,11 @@ def session(request, name: str, upload_id: str):
             content_range=content_range,
             content_length=length,
             range_error_headers=_upload_headers(name, upload, current),
+            last=request.method == "PUT",  # a PUT's body is the upload's last chunk
+            digest=digest,
         )
     if request.method == "PATCH":
         return empty(202, **_upload_headers(name, upload, size))
 
-    digest = request.GET.get("digest")
-    if not digest:
-        raise BlobUploadInvalid("PUT must name the blob's ?digest=")
-    digests.parse(digest)
     service.upload_finish(upload=upload, digest=digest)
     return _created(name, digest)
