@@ -1,6 +1,6 @@
 """Reads on the audit log: a namespace's, a repository's, the whole site's; newest first.
 
-Who may read which is not decided here but in ``hub.permissions`` (``namespace_administered``,
+Who may read which is not decided here but in ``hub.permissions_admin`` (``namespace_administered``,
 ``repository_administered``; staff for the site): callers ask first, then read. Rows carry the
 names they show (actor, repository), so listing them joins nothing.
 """
@@ -14,7 +14,8 @@ from accounts.models import User
 from audit.filters import EventFilter
 from audit.models import Event
 from hub.models import Namespace, Repository
-from hub.permissions import as_actor, namespace_administered, repository_administered
+from hub.permissions import as_actor
+from hub.permissions_admin import namespace_administered, repository_administered
 from hub.selectors import repository_get_visible
 
 NO_NAMESPACE_LOG = "No activity of {name!r} that you may see."

@@ -1,5 +1,5 @@
 """Writes on upstream registries. The staff pages and the API call these, after asking
-``hub.permissions.upstreams_administered``.
+``hub.permissions_admin.upstreams_administered``.
 
 Each raises ``django.core.exceptions.ValidationError({field: [message]})`` so forms and the API
 show the message next to the field. The password is write-only: it is stored encrypted, never

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from hub.permissions import upstreams_administered
+from hub.permissions_admin import upstreams_administered
 from proxy import selectors, services
 from proxy.forms import UpstreamForm, add_service_errors
 from proxy.models import Upstream

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
 from hub.models import Namespace, Repository
-from hub.permissions import namespace_access
+from hub.permissions_admin import namespace_access
 from hub.services import namespace_for_user
 from hub.views.common import repository_context, repository_for, repository_url
 from webhooks import selectors, services

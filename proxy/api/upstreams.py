@@ -11,7 +11,8 @@ from rest_framework.views import APIView
 from builds.api.common import service_error
 from hub.api.schema import UNAUTHORIZED, VALIDATION
 from hub.api.serializers import ErrorSerializer
-from hub.permissions import actor_from_request, upstreams_administered
+from hub.permissions import actor_from_request
+from hub.permissions_admin import upstreams_administered
 from proxy import selectors, services
 from proxy.api.serializers import UpstreamInputSerializer, UpstreamSerializer
 

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from audit.models import Event
 from hub import crypto
 from hub.models import Namespace, Repository
-from hub.permissions import upstreams_administered
+from hub.permissions_admin import upstreams_administered
 from hub.services import repository_create, repository_get_or_create
 from orgs.errors import OrgError
 from orgs.services import org_create

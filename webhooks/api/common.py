@@ -18,11 +18,10 @@ from hub.api.common import repository_visible
 from hub.api.schema import UNAUTHORIZED
 from hub.api.serializers import ErrorSerializer
 from hub.models import Namespace, Repository
-from hub.permissions import (
-    actor_from_request,
+from hub.permissions import actor_from_request, repository_access
+from hub.permissions_admin import (
     namespace_access,
     namespace_administered,
-    repository_access,
     repository_administered,
 )
 from hub.services import namespace_for_user
