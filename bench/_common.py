@@ -113,9 +113,10 @@ def make_image(dest: Path, size_mib: float, layers: int = 1, *, compressed: bool
 
 
 @contextlib.contextmanager
-def scratch_database(server_url: str | None):
+def scratch_database(server_url: str | None, suffix: str = ""):
     """None (Wharf's default SQLite), or a fresh PostgreSQL database on ``server_url``'s server,
-    dropped afterwards. Yields the DATABASE_URL to give Wharf."""
+    dropped afterwards. Yields the DATABASE_URL to give Wharf. ``suffix`` tells apart the
+    databases of several Wharfs in one bench."""
     if not server_url:
         yield None
         return
@@ -124,7 +125,7 @@ def scratch_database(server_url: str | None):
     parts = urllib.parse.urlsplit(server_url)
     if not parts.scheme.startswith("postgres"):
         raise SystemExit("--database-url: only postgres:// URLs are supported")
-    name = f"wharf_bench_{os.getpid()}"
+    name = f"wharf_bench_{os.getpid()}{suffix}"
     admin = parts._replace(path="/postgres").geturl()
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -181,15 +182,23 @@ def basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
-def start_wharf(scratch: Path, wharf_dir: Path, database_url: str | None, log: Path) -> Wharf:
+def start_wharf(
+    scratch: Path,
+    wharf_dir: Path,
+    database_url: str | None,
+    log: Path,
+    extra_env: dict[str, str] | None = None,
+) -> Wharf:
     """`manage.py serve` of the checkout ``wharf_dir`` on a free port with a data dir in
-    ``scratch``, after migrating and making the user ``bench`` with a read-write access token."""
+    ``scratch``, after migrating and making the user ``bench`` with a read-write access token.
+    ``extra_env``: settings it runs with besides the defaults (the blob store, say)."""
     port = free_port()
     env = {
         k: v
         for k, v in os.environ.items()
         if k in _KEEP or not (k in _DROP or k.startswith("WHARF_"))
     }
+    env.update(extra_env or {})
     env.update(
         WHARF_DATA_DIR=str(scratch / "wharf"),
         PORT=str(port),
@@ -258,22 +267,29 @@ def stop_wharf(wharf: Wharf) -> None:
     wharf.proc.wait()
 
 
-def start_reference(scratch: Path) -> tuple[subprocess.Popen, str]:
-    """Debian's docker-registry (the reference Go registry), filesystem storage, no auth."""
+def start_reference(scratch: Path, storage: str | None = None) -> tuple[subprocess.Popen, str]:
+    """Debian's docker-registry (the reference Go registry), no auth; filesystem storage under
+    ``scratch``, or ``storage``: the YAML of another storage section (indented by two)."""
     registry_bin = shutil.which("docker-registry")
     if registry_bin is None:
         raise SystemExit("the reference registry is missing: bash scripts/setup.sh bench")
     port = free_port()
     config = scratch / "registry.yml"
+    storage = storage or f"  filesystem:\n    rootdirectory: {scratch / 'reference'}\n"
     config.write_text(
         # No access log: a line per request would be the reference's cost, not the registry's.
         "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n"
-        "storage:\n  filesystem:\n"
-        f"    rootdirectory: {scratch / 'reference'}\n  delete:\n    enabled: true\n"
+        f"storage:\n{storage}  delete:\n    enabled: true\n"
         f"http:\n  addr: 127.0.0.1:{port}\n"
     )
+    # The Go AWS SDK refuses AWS_CA_BUNDLE with the driver's own HTTP transport (it panics);
+    # the S3 of the bench is plain HTTP on loopback anyway.
+    env = {k: v for k, v in os.environ.items() if k != "AWS_CA_BUNDLE"}
     proc = subprocess.Popen(
-        [registry_bin, "serve", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [registry_bin, "serve", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
     )
     wait_http(f"http://127.0.0.1:{port}/v2/")
     return proc, f"127.0.0.1:{port}"

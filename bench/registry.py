@@ -5,6 +5,7 @@
     .venv/bin/python bench/registry.py --uncompressed      # plain tar layers, gzipped by skopeo
     .venv/bin/python bench/registry.py --wharf-dir /tmp/wharf-base   # another checkout (before)
     .venv/bin/python bench/registry.py --database-url postgres://postgres@127.0.0.1:5432/
+    .venv/bin/python bench/registry.py --storage s3        # and both registries on S3 (moto)
 
 Starts Wharf (`manage.py serve` of --wharf-dir, default this checkout; SQLite and a private
 Redis in a scratch data dir, or a scratch database on --database-url's PostgreSQL server) and the
@@ -16,6 +17,11 @@ as they are, the registries' work is measured rather than skopeo's compression, 
 get the same blobs (checked: both serve the manifest digest of the image on disk). With
 --uncompressed the layers are plain tars that skopeo gzips while pushing, as before.
 Prints the median seconds, the ratio Wharf/reference and the peak RSS of Wharf's web processes.
+
+With --storage s3 the same round also goes through both registries on S3 — one moto server on a
+loopback port (bench/_stores.py) — Wharf once streaming blobs and once answering blob GETs with
+a 307 to a presigned URL (WHARF_S3_REDIRECT=1; the reference does that by default); the buckets
+are emptied after each round, as moto holds objects in memory.
 """
 
 import argparse
@@ -29,14 +35,15 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from bench._common import (  # noqa: E402
-    both_registries,
-    make_image,
-    manifest_digest,
-    rss_mib,
-    skopeo,
-    web_pids,
-)
+from bench._common import make_image, rss_mib, skopeo, web_pids  # noqa: E402
+from bench._stores import registries  # noqa: E402
+
+# What each Wharf is compared with: the reference registry on the same store.
+YARDSTICK = {
+    "wharf": "reference",
+    "wharf-s3": "reference-s3",
+    "wharf-s3-redirect": "reference-s3",
+}
 
 
 def main() -> None:
@@ -50,61 +57,68 @@ def main() -> None:
     )
     parser.add_argument("--wharf-dir", type=Path, default=BASE_DIR, help="the checkout to run")
     parser.add_argument("--database-url", help="a PostgreSQL server to make a scratch db on")
+    parser.add_argument(
+        "--storage",
+        choices=["filesystem", "s3"],
+        default="filesystem",
+        help="s3: also both registries on S3 (moto on a loopback port)",
+    )
     args = parser.parse_args()
 
-    with both_registries(args.wharf_dir, args.database_url) as (scratch, wharf, ref_host):
-        run(args, scratch, wharf, ref_host)
+    with registries(args.wharf_dir, args.database_url, args.storage) as (
+        scratch,
+        targets,
+        empty_buckets,
+    ):
+        run(args, scratch, targets, empty_buckets)
 
 
-def run(args, scratch: Path, wharf, ref_host: str) -> None:
-    web = web_pids(wharf.proc.pid)
-    rss_before = rss_mib(web)
+def run(args, scratch: Path, targets, empty_buckets) -> None:
+    wharfs = {t.name: web_pids(t.wharf.proc.pid) for t in targets if t.wharf}
+    rss_before = {name: rss_mib(pids) for name, pids in wharfs.items()}
     load_before = os.getloadavg()[0]
-    targets = {
-        "wharf": (wharf.host, ["--dest-creds", f"{wharf.user}:{wharf.pat}"]),
-        "reference": (ref_host, []),
-    }
-    pull_creds = {"wharf": ["--src-creds", f"{wharf.user}:{wharf.pat}"], "reference": []}
-    times = {(who, op): [] for who in targets for op in ("push", "pull")}
+    times = {(t.name, op): [] for t in targets for op in ("push", "pull")}
     for round_no in range(1, args.rounds + 1):
         image = scratch / f"image{round_no}"
         manifest = make_image(image, args.size_mib, args.layers, compressed=not args.uncompressed)
         name = f"bench/img{round_no}"
-        order = ["wharf", "reference"] if round_no % 2 else ["reference", "wharf"]
-        for who in order:
-            host, push_creds = targets[who]
+        # Each goes first as often as the others: the one after a large write is slower.
+        shift = (round_no - 1) % len(targets)
+        order = targets[shift:] + targets[:shift]
+        for target in order:
             home = Path(tempfile.mkdtemp(dir=scratch))
-            times[(who, "push")].append(
+            times[(target.name, "push")].append(
                 skopeo(
-                    ["copy", "--dest-tls-verify=false", *push_creds,
-                     f"oci:{image}:v1", f"docker://{host}/{name}:v1"],
+                    ["copy", "--dest-tls-verify=false", *target.push_creds(),
+                     f"oci:{image}:v1", f"docker://{target.host}/{name}:v1"],
                     home,
                 )
             )  # fmt: skip
-        token = wharf.token(f"repository:{name}:pull")
-        pushed = {
-            "wharf": manifest_digest(wharf.host, name, "v1", token),
-            "reference": manifest_digest(ref_host, name, "v1"),
-        }
+        pushed = {t.name: t.digest(name, "v1") for t in targets}
         if not args.uncompressed and set(pushed.values()) != {manifest["digest"]}:
             raise SystemExit(
                 f"skopeo changed the image: {manifest['digest']} on disk, pushed {pushed}"
             )
-        if pushed["wharf"] != pushed["reference"]:
-            print(f"warning: the two registries got different images: {pushed}")
-        for who in order:
-            host, _ = targets[who]
+        if len(set(pushed.values())) > 1:
+            print(f"warning: the registries got different images: {pushed}")
+        if round_no == 1:
+            print(
+                "blob GET answered: "
+                + ", ".join(f"{t.name} {t.blob_status(name, 'v1')}" for t in targets)
+            )
+        for target in order:
             home = Path(tempfile.mkdtemp(dir=scratch))
-            times[(who, "pull")].append(
+            dest = scratch / f"{target.name}-pull{round_no}"
+            times[(target.name, "pull")].append(
                 skopeo(
-                    ["copy", "--src-tls-verify=false", *pull_creds[who],
-                     f"docker://{host}/{name}:v1",
-                     f"oci:{scratch / f'{who}-pull{round_no}'}:v1"],
+                    ["copy", "--src-tls-verify=false", *target.pull_creds(),
+                     f"docker://{target.host}/{name}:v1", f"oci:{dest}:v1"],
                     home,
                 )
             )  # fmt: skip
-            shutil.rmtree(scratch / f"{who}-pull{round_no}")
+            shutil.rmtree(dest)
         shutil.rmtree(image)
+        empty_buckets()
         print(
             f"round {round_no}: "
             + ", ".join(f"{who} {op} {times[(who, op)][-1]:.2f}s" for who, op in times),
@@ -117,16 +131,34 @@ def run(args, scratch: Path, wharf, ref_host: str) -> None:
         f" {os.cpu_count()} CPUs, load average {load_before:.1f} before, {os.getloadavg()[0]:.1f}"
         " after)"
     )
-    print(f"{'':8}{'wharf':>10}{'reference':>12}{'ratio':>8}")
+    median = {key: statistics.median(values) for key, values in times.items()}
+    names = [t.name for t in targets]
+    width = max(len(n) for n in names) + 2
+    print(f"{'':8}" + "".join(f"{n:>{width}}" for n in names))
     for op in ("push", "pull"):
-        wharf_s = statistics.median(times[("wharf", op)])
-        ref_s = statistics.median(times[("reference", op)])
-        print(f"{op:8}{wharf_s:>10.2f}{ref_s:>12.2f}{wharf_s / ref_s:>8.2f}")
-    web = web_pids(wharf.proc.pid)
-    print(
-        f"wharf web peak RSS ({len(web)} processes, sum of each one's peak):"
-        f" {rss_mib(web, 'VmHWM'):.0f} MiB (at start {rss_before:.0f} MiB)"
-    )
+        print(f"{op:8}" + "".join(f"{median[(n, op)]:>{width}.2f}" for n in names))
+    print("ratios:")
+    for mine, theirs in YARDSTICK.items():
+        if mine in names:
+            print(
+                f"  {mine}/{theirs}: "
+                + ", ".join(f"{op} {median[(mine, op)] / median[(theirs, op)]:.2f}"
+                            for op in ("push", "pull"))
+            )  # fmt: skip
+    for mine in ("wharf-s3", "wharf-s3-redirect"):
+        if mine in names:
+            print(
+                f"  {mine}/wharf: "
+                + ", ".join(f"{op} {median[(mine, op)] / median[('wharf', op)]:.2f}"
+                            for op in ("push", "pull"))
+            )  # fmt: skip
+    for target in targets:
+        if target.wharf:
+            web = web_pids(target.wharf.proc.pid)
+            print(
+                f"{target.name} web peak RSS ({len(web)} processes, sum of each one's peak):"
+                f" {rss_mib(web, 'VmHWM'):.0f} MiB (at start {rss_before[target.name]:.0f} MiB)"
+            )
 
 
 if __name__ == "__main__":

@@ -48,13 +48,14 @@ if [ "$(id -u)" -eq 0 ]; then
   scripts/build-user.sh
 fi
 
-# The .venv and its locked Python packages: requirements.lock is what running Wharf needs (run,
-# bench); test adds requirements-dev.lock (pytest, playwright, schemathesis, ruff, daphne, …).
+# The .venv and its locked Python packages: requirements.lock is what running Wharf needs (run);
+# test and bench add requirements-dev.lock (pytest, playwright, schemathesis, ruff, daphne, and
+# moto, the S3 of `bench/registry.py --storage s3`).
 # Both come from `make lock`. Each set is reinstalled only when its lock files changed since its
 # last successful install; a .venv that has the test tools keeps them under `run`.
 install_python_packages() {
   local locks=(requirements.lock) stamp=.venv/.wharf-lock.sha256 want lock args=()
-  if [ "$mode" = test ]; then
+  if [ "$mode" != run ]; then
     locks+=(requirements-dev.lock)
     stamp=.venv/.wharf-dev-lock.sha256
   fi
@@ -71,7 +72,7 @@ install_python_packages() {
   for lock in "${locks[@]}"; do args+=(-r "$lock"); done
   .venv/bin/python -m pip install --quiet --disable-pip-version-check "${args[@]}"
   echo "$want" > "$stamp"
-  if [ "$mode" = test ]; then
+  if [ "$mode" != run ]; then
     # requirements.lock is installed too: `run` need not install it again.
     sha256sum requirements.lock | cut -d' ' -f1 > .venv/.wharf-lock.sha256
   fi

@@ -85,6 +85,11 @@ class MotoServer:
         return bucket
 
     def drop_bucket(self, bucket: str) -> None:
+        self.empty_bucket(bucket)
+        self.client().delete_bucket(Bucket=bucket)
+
+    def empty_bucket(self, bucket: str) -> None:
+        """Every object and multipart upload of ``bucket`` removed (moto holds them in memory)."""
         client = self.client()
         for page in client.get_paginator("list_multipart_uploads").paginate(Bucket=bucket):
             for upload in page.get("Uploads", []):
@@ -94,7 +99,6 @@ class MotoServer:
         for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
             if keys := [{"Key": obj["Key"]} for obj in page.get("Contents", [])]:
                 client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
-        client.delete_bucket(Bucket=bucket)
 
 
 @pytest.fixture(scope="session")
