@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from hub import datadir
@@ -154,31 +153,9 @@ TEMPLATES = [
 ]
 
 # --- Database: SQLite in the data dir (WAL) unless DATABASE_URL names another ---
-_sqlite_path = DATA_DIR / "wharf.sqlite3"
-_database_url = env_str("DATABASE_URL") or f"sqlite:///{_sqlite_path}"
-try:
-    # No persistent connections: under ASGI each request's sync code runs in its own thread, so a
-    # kept connection would be stranded with that thread (Django's ASGI deployment notes).
-    _db = dj_database_url.parse(_database_url, conn_max_age=0)
-except ValueError as exc:
-    raise ImproperlyConfigured(f"DATABASE_URL is not usable: {exc}") from exc
-if _db["ENGINE"] == "django.db.backends.sqlite3":
-    if _db["NAME"] and _db["NAME"] != ":memory:" and Path(_db["NAME"]).parent.is_dir():
-        datadir.create_private_file(Path(_db["NAME"]))  # 0600, and so are its -wal and -shm
-    # WAL lets the web process read while the worker writes; IMMEDIATE avoids the
-    # "database is locked" upgrade deadlock between two writers.
-    _db["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-    }
-    # A file, not memory, so the live server thread in browser tests sees the same data.
-    _db["TEST"] = {"NAME": str(DATA_DIR / "test-wharf.sqlite3")}
-elif _db["ENGINE"] == "django.db.backends.postgresql":
-    # Costs for SSD storage: with the default random_page_cost (4, spinning disks) the planner
-    # prefers scanning every repository over the search trigram index, at three times the time.
-    _db.setdefault("OPTIONS", {})["options"] = "-c random_page_cost=1.1"
-DATABASES = {"default": _db}
+from hub.settings_database import WHARF_DB_POOL_SIZE, databases  # noqa: E402, F401
+
+DATABASES = databases(DATA_DIR)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery broker, Channels layer, cache (login rate limits) ---

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from django.db import transaction
 from django.utils import timezone
 
+from hub import dbconn
 from hub.models import Blob, Repository, RepositoryBlob, Upload
 from hub.registry import digests, hashstate
 from hub.registry.errors import (
@@ -137,6 +138,7 @@ def upload_append(
     stream = _counted(chunks, expected)
     # The blob it should become, when the whole of it is hashed here from its first byte.
     direct = h is not None and size == 0 and digest is not None and digest.startswith("sha256:")
+    dbconn.release()  # receiving the body may take minutes and needs no database
     try:
         state = store.upload_append(
             upload.uuid,

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -41,6 +42,7 @@ def load_settings(tmp_path, **env) -> subprocess.CompletedProcess:
         ("WHARF_URL", "localhost:8000", "WHARF_URL must be a URL with scheme http, https"),
         ("SECRET_KEY", "short", "SECRET_KEY must be at least 32 characters long"),
         ("WHARF_BUILD_USER", "-oops", "WHARF_BUILD_USER must be a user name; got '-oops'"),
+        ("WHARF_DB_POOL_SIZE", "-1", "WHARF_DB_POOL_SIZE must be at least 0, got -1"),
     ],
 )
 def test_bad_setting_stops_startup_naming_the_variable(tmp_path, name, value, message):
@@ -64,6 +66,26 @@ def test_secret_key_is_generated_once_into_the_data_dir(tmp_path):
 def test_sqlite_in_the_data_dir_is_the_default_database(tmp_path):
     result = load_settings(tmp_path)
     assert result.stdout.splitlines()[1] == "django.db.backends.sqlite3"
+
+
+@pytest.mark.parametrize(("size", "pool"), [("", {"min_size": 1, "max_size": 20, "timeout": 30}),
+                                            ("5", {"min_size": 1, "max_size": 5, "timeout": 30}),
+                                            ("0", None)])  # fmt: skip
+def test_postgresql_connections_are_pooled_unless_told_not_to(tmp_path, size, pool):
+    code = (
+        "import json, hub.settings as s; d = s.DATABASES['default'];"
+        " print(json.dumps([d['OPTIONS'].get('pool'), d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS']]))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "WHARF_DB_POOL_SIZE"}
+    env.update(WHARF_DATA_DIR=str(tmp_path / "data"), DATABASE_URL="postgres://u@db.invalid/w")
+    if size:
+        env["WHARF_DB_POOL_SIZE"] = size
+    done = subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    # Pooled connections are never kept by a thread past its request (CONN_MAX_AGE 0), and
+    # each one is checked when handed out.
+    assert json.loads(done.stdout) == [pool, 0, pool is not None]
 
 
 def test_env_helpers(monkeypatch):

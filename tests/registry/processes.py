@@ -116,14 +116,20 @@ class Web:
 
 
 @contextmanager
-def web_processes(data_dir: Path, count: int = 2, *, separate_hosts: bool = False) -> Iterator[Web]:
+def web_processes(
+    data_dir: Path,
+    count: int = 2,
+    *,
+    separate_hosts: bool = False,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[Web]:
     """``count`` web processes on the test database, stopped (and waited for) on exit.
 
     The test must then use ``redis_prefix`` and ``registry_dir`` too (settings
     WHARF_REDIS_PREFIX and WHARF_REGISTRY_DIR), and committed data only (transactional_db).
     With ``separate_hosts`` each process has a data dir of its own (``data_dir/host-<i>``), as
     on hosts that share no disk: blobs must then be in the test's S3 (the blob store settings
-    are passed on).
+    are passed on). ``extra_env``: more settings (or a DATABASE_URL of its own) for them all.
     """
     ports: list[int] = []
     while len(ports) < count:
@@ -151,6 +157,7 @@ def web_processes(data_dir: Path, count: int = 2, *, separate_hosts: bool = Fals
         "WHARF_S3_ENDPOINT_URL": settings.WHARF_S3_ENDPOINT_URL,
         "WHARF_S3_REGION": settings.WHARF_S3_REGION,
         "WHARF_S3_REDIRECT": "1" if settings.WHARF_S3_REDIRECT else "0",
+        **(extra_env or {}),
     }
     own = [data_dir / f"host-{i}" if separate_hosts else data_dir for i in range(count)]
     web.processes = [

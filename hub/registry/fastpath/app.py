@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.http.request import split_domain_port, validate_host
 
-from hub import events, pulls
+from hub import dbconn, events, pulls
 from hub.middleware import policy_for
 from hub.registry import access, mediatypes, names, tokens
 from hub.registry.errors import BlobUnknown, RegistryError, Unauthorized
@@ -69,7 +69,16 @@ class Decline(Exception):
 
 
 async def _in_db_thread(fn, *args):
-    return await asyncio.get_running_loop().run_in_executor(_db, fn, *args)
+    return await asyncio.get_running_loop().run_in_executor(_db, _releasing, fn, *args)
+
+
+def _releasing(fn, *args):
+    """``fn(*args)`` in a query thread; a pooled connection goes back to the pool after it
+    (kept by the thread, one would be lost to every request). Unpooled ones stay open."""
+    try:
+        return fn(*args)
+    finally:
+        dbconn.release_if_pooled()
 
 
 def _headers(scope) -> dict[bytes, bytes]:

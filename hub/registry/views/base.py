@@ -5,6 +5,7 @@ from functools import wraps
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from hub import dbconn
 from hub.registry import access, tokens
 from hub.registry.errors import RegistryError, Unsupported
 from hub.registry.storage import CHUNK
@@ -30,6 +31,10 @@ def registry_view(*methods: str):
             except RegistryError as exc:
                 response = exc.response()
             response["Docker-Distribution-API-Version"] = API_VERSION
+            if response.streaming:
+                # A blob's bytes need no database: the connection goes back now, not when a
+                # stream of minutes ends (Django would hold it to the end).
+                dbconn.release()
             return response
 
         return wrapper
