@@ -14,9 +14,10 @@ a fresh directory with a fresh HOME:
 - cached: through Wharf again (served from Wharf's store, the upstream not asked but for
   nothing: the tag is within WHARF_PROXY_TAG_TTL).
 
-Direct and first alternate in which goes first, as the one after a large write is slower.
-Prints the median seconds and the ratios to the direct pull (targets: first ≤ 1.2,
-cached ≤ 1.0).
+The order changes from round to round (direct, first, cached; then first, cached, direct), as
+the one after a large write is slower. Prints the median seconds and the ratios to the direct
+pull (targets: first ≤ 1.2, cached ≤ 1.0), and the CPU seconds Wharf's web processes spent on
+each pull (a loaded machine blurs wall time more than it does CPU time).
 """
 
 import argparse
@@ -30,7 +31,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from bench._common import both_registries, make_image, skopeo  # noqa: E402
+from bench._common import both_registries, cpu_seconds, make_image, skopeo, web_pids  # noqa: E402
 
 NAMESPACE = "refcache"
 
@@ -67,6 +68,8 @@ def run(args, scratch: Path, wharf, ref_host: str) -> None:
     load_before = os.getloadavg()[0]
     creds = ["--src-creds", f"{wharf.user}:{wharf.pat}"]
     times = {"direct": [], "first": [], "cached": []}
+    cpu = {"direct": [], "first": [], "cached": []}
+    web = web_pids(wharf.proc.pid)
     for round_no in range(1, args.rounds + 1):
         image = scratch / f"image{round_no}"
         make_image(image, args.size_mib, args.layers)
@@ -81,13 +84,13 @@ def run(args, scratch: Path, wharf, ref_host: str) -> None:
             Path(tempfile.mkdtemp(dir=scratch)),
         )
         shutil.rmtree(image)
-        sources = {
-            "direct": (f"{ref_host}/{name}:v1", []),
-            "first": (f"{wharf.host}/{NAMESPACE}/{name}:v1", creds),
-        }
-        for key in ("direct", "first") if round_no % 2 else ("first", "direct"):
+        through = (f"{wharf.host}/{NAMESPACE}/{name}:v1", creds)
+        sources = {"direct": (f"{ref_host}/{name}:v1", []), "first": through, "cached": through}
+        order = ("direct", "first", "cached") if round_no % 2 else ("first", "cached", "direct")
+        for key in order:
+            before = cpu_seconds(web)
             times[key].append(_pull(scratch, *sources[key]))
-        times["cached"].append(_pull(scratch, *sources["first"]))
+            cpu[key].append(cpu_seconds(web) - before)
         print(
             f"round {round_no}: " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in times.items()),
             flush=True,
@@ -99,14 +102,17 @@ def run(args, scratch: Path, wharf, ref_host: str) -> None:
         f" {os.getloadavg()[0]:.1f} after)"
     )
     direct_s = statistics.median(times["direct"])
-    print(f"{'pull':28}{'seconds':>9}{'ratio':>8}")
+    print(f"{'pull':28}{'seconds':>9}{'ratio':>8}{'wharf CPU s':>13}")
     for key, label in (
         ("direct", "direct from the upstream"),
         ("first", "first, through Wharf"),
         ("cached", "cached, from Wharf"),
     ):
         seconds = statistics.median(times[key])
-        print(f"{label:28}{seconds:>9.2f}{seconds / direct_s:>8.2f}")
+        print(
+            f"{label:28}{seconds:>9.2f}{seconds / direct_s:>8.2f}"
+            f"{statistics.median(cpu[key]):>13.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ from hub.redisconn import get_redis, key
 from hub.registry import uploads
 from hub.registry.errors import BlobUnknown, RegistryError
 from hub.registry.storage import FilesystemStore, get_store
-from proxy import errors
+from proxy import errors, progress
 from proxy.client import UpstreamError, client_for
 from proxy.routes import Route
 
@@ -84,16 +84,24 @@ def fill_start(*, route: Route, repository: Repository, digest: str) -> None:
     redis.delete(_fill_key(digest))
     redis.hset(_fill_key(digest), mapping={"state": "starting", "upload": str(upload.uuid)})
     redis.expire(_fill_key(digest), STATE_SECONDS)
+    local = progress.begin(digest, str(upload.uuid))
     thread = threading.Thread(
         target=_fill,
-        args=(route, repository, upload, digest, token),
+        args=(route, repository, upload, digest, token, local),
         name=f"wharf-proxy-fill-{digest[7:19]}",
         daemon=True,
     )
     thread.start()
 
 
-def _fill(route: Route, repository: Repository, upload: Upload, digest: str, token: str) -> None:
+def _fill(
+    route: Route,
+    repository: Repository,
+    upload: Upload,
+    digest: str,
+    token: str,
+    local: progress.Progress,
+) -> None:
     redis = get_redis()
     state_key = _fill_key(digest)
     store = get_store()
@@ -110,9 +118,9 @@ def _fill(route: Route, repository: Repository, upload: Upload, digest: str, tok
                 # Readers get the last piece only once the blob is stored and linked ("done"):
                 # committing to S3 takes longer than a rename, and a client that has the whole
                 # blob must find it cached.
-                written = _fill_store(store, upload, stream, digest, size)
+                written = _fill_store(store, upload, stream, digest, size, local)
                 uploads.upload_finish(upload=upload, digest=digest)
-                _filled(route, repository, digest, written, started)
+                _filled(route, repository, digest, written, started, local)
                 return
             redis.hset(state_key, mapping={"state": "running", "size": size})
             renewed = time.monotonic()
@@ -124,15 +132,18 @@ def _fill(route: Route, repository: Repository, upload: Upload, digest: str, tok
             with store.upload_path(upload.uuid).open("ab") as fh:
                 for chunk in stream:  # checks size and digest at its end, and raises
                     fh.write(chunk)
+                    fh.flush()  # in the file, for this process's readers woken next
                     written += len(chunk)
+                    local.update(written=written)
                     if time.monotonic() - renewed >= 1:
                         redis.expire(_lock_key(digest), LOCK_SECONDS)
                         renewed = time.monotonic()
         # Every byte is in the file and matched the digest: readers may hand out the end.
         redis.hset(state_key, "state", "verified")
+        local.update(state="verified")
         store.upload_seal(upload.uuid)
         uploads.blob_store_upload(repository=repository, upload=upload, digest=digest, size=written)
-        _filled(route, repository, digest, written, started)
+        _filled(route, repository, digest, written, started, local)
     except Exception as exc:  # the readers must learn it, whatever it was
         error = errors.as_registry_error(exc) if isinstance(exc, UpstreamError) else exc
         if not isinstance(error, RegistryError):
@@ -151,19 +162,29 @@ def _fill(route: Route, repository: Repository, upload: Upload, digest: str, tok
                 "message": error.message,
             },
         )
+        local.update(state="failed")
         uploads.upload_cancel(upload=upload)
     finally:
+        progress.end(digest, local)
         redis.expire(state_key, STATE_SECONDS)
         if redis.get(_lock_key(digest)) == token.encode():
             redis.delete(_lock_key(digest))
         connection.close()
 
 
-def _filled(route: Route, repository: Repository, digest: str, written: int, started: float):
+def _filled(
+    route: Route,
+    repository: Repository,
+    digest: str,
+    written: int,
+    started: float,
+    local: progress.Progress,
+):
     from proxy.store import links_complete
 
     links_complete(repository=repository, digest=digest)
     get_redis().hset(_fill_key(digest), "state", "done")
+    local.update(state="done")
     logger.info(
         "proxy: cached %s of %s from %s (%d bytes, %.1f s)",
         digest,
@@ -174,7 +195,9 @@ def _filled(route: Route, repository: Repository, digest: str, written: int, sta
     )
 
 
-def _fill_store(store, upload: Upload, stream, digest: str, size: str) -> int:
+def _fill_store(
+    store, upload: Upload, stream, digest: str, size: str, local: progress.Progress
+) -> int:
     """Stream the blob into an upload of a store that is not files here (multipart parts),
     and into a spool file beside, which this host's readers follow; the bytes written."""
     path = _local_path(store, upload.uuid)
@@ -186,9 +209,13 @@ def _fill_store(store, upload: Upload, stream, digest: str, size: str) -> int:
 
     def chunks():  # the stream checks size and digest at its end, and raises
         nonlocal renewed
-        with os.fdopen(fd, "wb", buffering=0) as spool:
+        written = 0
+        with os.fdopen(fd, "wb") as spool:
             for chunk in stream:
                 spool.write(chunk)
+                spool.flush()
+                written += len(chunk)
+                local.update(written=written)
                 yield chunk
                 if time.monotonic() - renewed >= 1:
                     get_redis().expire(_lock_key(digest), LOCK_SECONDS)
@@ -244,8 +271,11 @@ def fill_size(digest: str) -> tuple[int | None, str]:
         time.sleep(POLL * 2)
 
 
-async def _verified(digest: str) -> bool:
+async def _verified(digest: str, local: progress.Progress | None) -> bool:
     """Wait until the fill has checked the digest: True when it matched, False when it failed."""
+    if local is not None:
+        await local.wait_for(lambda fill: fill.state in progress.ENDED, STALL_SECONDS)
+        return local.state in ("verified", "done")
     started = time.monotonic()
     while time.monotonic() - started < STALL_SECONDS:
         state = await asyncio.to_thread(_state, digest)
@@ -259,6 +289,22 @@ async def _verified(digest: str) -> bool:
     return False
 
 
+async def _after_end_of_file(
+    digest: str, local: progress.Progress | None, sent: int
+) -> dict[str, str] | None:
+    """The reader has read all there is: the fill's state once more may be there (None: it
+    stalled). In this process it wakes the reader; elsewhere Redis is asked, after a pause."""
+    if local is None:
+        state = await asyncio.to_thread(_state, digest)
+        if state.get("state") not in ("verified", "done", "failed", None):
+            await asyncio.sleep(POLL)
+        return state
+    grew = await local.wait_for(
+        lambda fill: fill.written > sent or fill.state in progress.ENDED, STALL_SECONDS
+    )
+    return {"state": local.state, "upload": local.upload_id} if grew else None
+
+
 async def follow(digest: str, upload_id: str, size: int | None):
     """The blob's bytes as the fill writes them, then from the blob once it is stored.
 
@@ -267,10 +313,12 @@ async def follow(digest: str, upload_id: str, size: int | None):
     short body, and retries) when the fill fails or stalls.
     """
     store = get_store()
+    local = progress.find(digest, upload_id)  # the fill runs in this process
     try:
         fh = await asyncio.to_thread(open, _local_path(store, upload_id), "rb")
     except FileNotFoundError:  # done (renamed into place) before this reader began, or the
         # store is not files here and the fill runs on another host
+        local = None
         if isinstance(store, FilesystemStore):
             fh = await asyncio.to_thread(store.open, digest)
         elif (fh := await _from_store(store, digest, upload_id)) is None:
@@ -283,25 +331,25 @@ async def follow(digest: str, upload_id: str, size: int | None):
             want = READ_CHUNK if size is None else min(READ_CHUNK, size - sent)
             chunk = await asyncio.to_thread(fh.read, want)
             if chunk:
-                if size is not None and sent + len(chunk) >= size and not await _verified(digest):
+                last = size is not None and sent + len(chunk) >= size
+                if last and not await _verified(digest, local):
                     logger.warning("proxy: %s failed its check; the reader is cut off", digest)
                     return
                 sent += len(chunk)
                 idle_since = time.monotonic()
                 yield chunk
                 continue
-            state = await asyncio.to_thread(_state, digest)
+            state = await _after_end_of_file(digest, local, sent)
+            if state is None or time.monotonic() - idle_since > STALL_SECONDS:
+                logger.warning("proxy: fill of %s stalled at %d of %s bytes", digest, sent, size)
+                return
             if size is None and state.get("state") in ("verified", "done", None):
                 if not (rest := await asyncio.to_thread(fh.read, READ_CHUNK)):
                     return
                 yield rest
                 continue
             if state.get("state") == "failed" or state.get("upload") not in (upload_id, None):
-                logger.warning("proxy: %s cut off at %d of %d bytes", digest, sent, size)
+                logger.warning("proxy: %s cut off at %d of %s bytes", digest, sent, size)
                 return
-            if time.monotonic() - idle_since > STALL_SECONDS:
-                logger.warning("proxy: fill of %s stalled at %d of %d bytes", digest, sent, size)
-                return
-            await asyncio.sleep(POLL)
     finally:
         await asyncio.to_thread(fh.close)

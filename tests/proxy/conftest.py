@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from tests.proxy.upstream import UpstreamRegistry
+from tests.registry.conftest import Http
 from tests.s3 import parametrize_stores
 
 UPSTREAM_USER = "puller"
@@ -25,6 +26,16 @@ def pytest_generate_tests(metafunc):
     """Every other test here runs on the filesystem store and on S3 (tests/s3.py)."""
     if Path(metafunc.module.__file__).name not in STORE_INDEPENDENT:
         parametrize_stores(metafunc)
+
+
+@pytest.fixture
+def registry(asgi_server, settings):
+    """Wharf's live server, as tests/registry's fixture of the same name gives it (some
+    modules here have one of their own)."""
+    settings.WHARF_URL = asgi_server.url
+    asgi_server.host = asgi_server.url.removeprefix("http://")
+    asgi_server.http = Http(asgi_server.url)
+    return asgi_server
 
 
 @pytest.fixture

@@ -1,15 +1,19 @@
-"""An upstream that can be rate limited: a small reverse proxy in front of the test upstream.
+"""An upstream that can be rate limited, or send bad blobs: a small reverse proxy in front of
+the test upstream.
 
 Debian's docker-registry never answers 429, Docker Hub does (``toomanyrequests: You have reached
 your pull rate limit``). This ThreadingHTTPServer on a loopback port forwards every request to
 the real upstream as it came, and answers each with the upstream's response; ``limit()`` makes
 it answer Docker Hub's 429 instead, to every request or (as Docker Hub, which counts GETs but
-not HEADs) to some methods only. It logs what it answered.
+not HEADs) to some methods only. ``blobs`` makes blob bodies arrive slowly, with a byte changed
+halfway ("corrupt": the digest does not match), or end halfway ("break": the connection drops,
+as a flaky link does). It logs what it answered.
 """
 
 import http.client
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -38,6 +42,7 @@ class RateLimitedProxy:
         parts = urlsplit(target)
         self.target = (parts.hostname, parts.port)
         self.limited: frozenset[str] = frozenset()  # the methods answered with a 429
+        self.blobs: set[str] = set()  # blob GETs: "slow", "corrupt", "break"
         self.answered: list[tuple[str, str, int]] = []  # (method, path, status)
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -97,11 +102,29 @@ def _handler(proxy: RateLimitedProxy) -> type[BaseHTTPRequestHandler]:
                         self.send_header(name, value)
                 self.end_headers()
                 if self.command != "HEAD":
-                    while chunk := response.read(CHUNK):
-                        self.wfile.write(chunk)
+                    self._body(response)
                 proxy.note(self.command, self.path, response.status)
             finally:
                 conn.close()
+
+        def _body(self, response):
+            modes = proxy.blobs if "/blobs/sha256:" in self.path else set()
+            half = int(response.getheader("Content-Length") or 0) // 2
+            sent = 0
+            while chunk := response.read(CHUNK):
+                if sent <= half < sent + len(chunk):
+                    if "break" in modes:
+                        self.wfile.write(chunk[: half - sent])
+                        self.wfile.flush()
+                        self.close_connection = True
+                        return  # HTTP/1.0: the connection closes short of Content-Length
+                    if "corrupt" in modes:
+                        i = half - sent
+                        chunk = chunk[:i] + bytes([chunk[i] ^ 0xFF]) + chunk[i + 1 :]
+                self.wfile.write(chunk)
+                sent += len(chunk)
+                if "slow" in modes:
+                    time.sleep(0.02)
 
         def _rate_limited(self):
             self.send_response(429)

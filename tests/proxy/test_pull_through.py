@@ -12,18 +12,9 @@ from proxy.models import CachedManifest, TagCheck
 from proxy.services import upstream_create
 from tests.factories import UserFactory, make_token
 from tests.proxy.conftest import UPSTREAM_PASSWORD, UPSTREAM_USER
-from tests.registry.conftest import Clients, Http, basic
+from tests.registry.conftest import Clients, basic
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def registry(asgi_server, settings):
-    """Wharf's live server, as tests/registry's fixture of the same name gives it."""
-    settings.WHARF_URL = asgi_server.url
-    asgi_server.host = asgi_server.url.removeprefix("http://")
-    asgi_server.http = Http(asgi_server.url)
-    return asgi_server
 
 
 def blob_digests(layout) -> set[str]:
