@@ -10,6 +10,7 @@ registries; the reference registry on the same server is the yardstick for that.
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import tempfile
 import urllib.error
@@ -106,6 +107,7 @@ def registries(wharf_dir: Path, database_url: str | None, storage: str):
             for name, redirect in (("wharf-s3", "0"), ("wharf-s3-redirect", "1")):
                 bucket = s3.new_bucket()
                 env = {
+                    "SECRET_KEY": secrets.token_urlsafe(40),  # required with S3 (several hosts)
                     "WHARF_STORAGE_URL": f"s3://{bucket}/wharf",
                     "WHARF_S3_ENDPOINT_URL": s3.url,
                     "WHARF_S3_REGION": "us-east-1",

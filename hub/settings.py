@@ -48,6 +48,13 @@ def _secret_key() -> str:
         if len(from_env) < 32:
             raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long")
         return from_env
+    if env_str("WHARF_STORAGE_URL"):
+        # Blobs in S3 mean hosts that share no disk: a key generated into each one's data dir
+        # would differ, and every session and registry token would fail on the other hosts.
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when WHARF_STORAGE_URL is (every web and worker host signs"
+            " and checks sessions and tokens with the same key)"
+        )
     path = DATA_DIR / "secret_key"
     if not path.exists():
         key = secrets.token_urlsafe(50)

@@ -43,6 +43,7 @@ def load_settings(tmp_path, **env) -> subprocess.CompletedProcess:
         ("SECRET_KEY", "short", "SECRET_KEY must be at least 32 characters long"),
         ("WHARF_BUILD_USER", "-oops", "WHARF_BUILD_USER must be a user name; got '-oops'"),
         ("WHARF_DB_POOL_SIZE", "-1", "WHARF_DB_POOL_SIZE must be at least 0, got -1"),
+        ("WHARF_STORAGE_URL", "s3://blobs/wharf", "SECRET_KEY must be set when WHARF_STORAGE_URL"),
     ],
 )
 def test_bad_setting_stops_startup_naming_the_variable(tmp_path, name, value, message):
