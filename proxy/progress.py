@@ -2,17 +2,22 @@
 
 A fill (proxy/blobs.py) runs in the web process whose request started it, and that request's
 client reads it from the same process. Such a reader waits here, woken by the fill thread after
-each piece it writes, instead of asking Redis and the file every few milliseconds: a 256 MiB
-pull through the cache then costs the web process about half the CPU it did. Readers in other
-processes (another web worker, another host) still follow the fill's record in Redis.
+each piece it writes, and takes the pieces from memory while it keeps up, instead of asking
+Redis and the file every few milliseconds; the request that started the fill learns the blob's
+size here too. Readers in other processes (another web worker, another host) still follow the
+fill's record in Redis and read the file.
 """
 
 import asyncio
 import threading
+from collections import deque
 from collections.abc import Callable
 
 RUNNING = "running"
 ENDED = ("verified", "done", "failed")
+# The last pieces a fill wrote stay in memory too (a few MiB per running fill): a reader keeping
+# up takes them from there instead of reading the file back.
+RECENT = 16
 
 
 class Progress:
@@ -23,19 +28,46 @@ class Progress:
         self.upload_id = upload_id
         self.written = 0
         self.state = RUNNING
+        self.size: int | None = None  # the upstream's Content-Length, once it answered
+        # Set once the upstream answered (or the fill failed first): the request that started
+        # the fill waits on it, in its sync thread, for the size to answer with.
+        self.answered = threading.Event()
         self._lock = threading.Lock()
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future]] = []
+        self._recent: deque[tuple[int, bytes]] = deque(maxlen=RECENT)  # (offset, bytes)
 
-    def update(self, *, written: int | None = None, state: str | None = None) -> None:
-        """From the fill's thread: more bytes are in the file, or the state changed."""
+    def start(self, size: int | None) -> None:
+        """From the fill's thread: the upstream answered; ``size`` None when it did not say."""
+        self.size = size
+        self.answered.set()
+
+    def update(
+        self, *, written: int | None = None, state: str | None = None, piece: bytes = b""
+    ) -> None:
+        """From the fill's thread: more bytes are in the file (the last of them ``piece``), or
+        the state changed."""
         with self._lock:
             if written is not None:
                 self.written = written
+                if piece:
+                    self._recent.append((written - len(piece), piece))
             if state is not None:
                 self.state = state
             waiters, self._waiters = self._waiters, []
+        if state is not None:
+            self.answered.set()  # a fill that failed before the upstream answered
         for loop, future in waiters:
             loop.call_soon_threadsafe(_wake, future)
+
+    def recent(self, offset: int, most: int) -> bytes | None:
+        """Up to ``most`` bytes from ``offset`` when they are among the last pieces written."""
+        with self._lock:
+            for start, piece in self._recent:
+                if start <= offset < start + len(piece):
+                    if offset == start and len(piece) <= most:
+                        return piece
+                    return piece[offset - start : offset - start + most]
+        return None
 
     async def wait_for(self, ready: Callable[["Progress"], bool], timeout: float) -> bool:
         """Until ``ready(self)`` holds (True), or ``timeout`` seconds pass without it (False)."""
@@ -79,8 +111,10 @@ def end(digest: str, progress: Progress) -> None:
             del _fills[digest]
 
 
-def find(digest: str, upload_id: str) -> Progress | None:
-    """The fill of ``digest`` into ``upload_id`` when it runs in this process."""
+def find(digest: str, upload_id: str | None = None) -> Progress | None:
+    """The fill of ``digest`` (into ``upload_id``, when given) if it runs in this process."""
     with _fills_lock:
         progress = _fills.get(digest)
-    return progress if progress is not None and progress.upload_id == upload_id else None
+    if progress is None or upload_id not in (None, progress.upload_id):
+        return None
+    return progress
