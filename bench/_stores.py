@@ -9,7 +9,6 @@ registries; the reference registry on the same server is the yardstick for that.
 
 import contextlib
 import json
-import os
 import secrets
 import shutil
 import tempfile
@@ -126,24 +125,12 @@ def registries(wharf_dir: Path, database_url: str | None, storage: str):
         yield scratch, targets, empty_buckets
 
 
-@contextlib.contextmanager
 def _moto(scratch: Path):
     try:
-        from tests.s3 import AWS_ENV, MotoServer
+        from tests.s3 import moto_server
     except ImportError as exc:
         raise SystemExit(f"--storage s3 needs moto ({exc}): bash scripts/setup.sh bench") from None
-    saved = {name: os.environ.get(name) for name in AWS_ENV}
-    os.environ.update(AWS_ENV)  # Wharf (started with this environment) and boto3 here use them
-    server = MotoServer(scratch / "moto.log").start()
-    try:
-        yield server
-    finally:
-        server.stop()
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    return moto_server(scratch / "moto.log")  # its credentials in the environment Wharf gets
 
 
 def _reference_s3_yaml(s3, bucket: str) -> str:

@@ -138,18 +138,12 @@ def run(args, scratch: Path, targets, empty_buckets) -> None:
     for op in ("push", "pull"):
         print(f"{op:8}" + "".join(f"{median[(n, op)]:>{width}.2f}" for n in names))
     print("ratios:")
-    for mine, theirs in YARDSTICK.items():
+    pairs = [*YARDSTICK.items(), ("wharf-s3", "wharf"), ("wharf-s3-redirect", "wharf")]
+    for mine, theirs in pairs:
         if mine in names:
             print(
                 f"  {mine}/{theirs}: "
                 + ", ".join(f"{op} {median[(mine, op)] / median[(theirs, op)]:.2f}"
-                            for op in ("push", "pull"))
-            )  # fmt: skip
-    for mine in ("wharf-s3", "wharf-s3-redirect"):
-        if mine in names:
-            print(
-                f"  {mine}/wharf: "
-                + ", ".join(f"{op} {median[(mine, op)] / median[('wharf', op)]:.2f}"
                             for op in ("push", "pull"))
             )  # fmt: skip
     for target in targets:

@@ -7,6 +7,7 @@ and proxy tests run on both stores: their conftests call ``parametrize_stores``,
 needs files (the fast path sends them itself) says so with ``@pytest.mark.filesystem_only``.
 """
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -101,19 +102,29 @@ class MotoServer:
                 client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
 
 
-@pytest.fixture(scope="session")
-def s3_server(tmp_path_factory):
-    """moto's S3 on a loopback port, with the test credentials in this process's environment."""
+@contextlib.contextmanager
+def moto_server(log: Path):
+    """moto's S3 on a loopback port, with the test credentials in this process's environment
+    (boto3 here, and the processes started meanwhile, use them); stopped, and the environment
+    put back, on exit. bench/_stores.py uses it too."""
     saved = {name: os.environ.get(name) for name in AWS_ENV}
     os.environ.update(AWS_ENV)
-    server = MotoServer(tmp_path_factory.mktemp("moto") / "moto.log").start()
-    yield server
-    server.stop()
-    for name, value in saved.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
+    server = MotoServer(log).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as server:
+        yield server
 
 
 def use_s3(settings, server: MotoServer, bucket: str) -> None:

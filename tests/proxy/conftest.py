@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.proxy.ratelimited import RateLimitedProxy
 from tests.proxy.upstream import UpstreamRegistry
 from tests.registry.conftest import Http
 from tests.s3 import parametrize_stores
@@ -36,6 +37,14 @@ def registry(asgi_server, settings):
     asgi_server.host = asgi_server.url.removeprefix("http://")
     asgi_server.http = Http(asgi_server.url)
     return asgi_server
+
+
+@pytest.fixture
+def limiter(upstream):
+    """``upstream`` behind tests/proxy/ratelimited.py: it can answer 429 or spoil blobs."""
+    proxy = RateLimitedProxy(upstream.url).start()
+    yield proxy
+    proxy.stop()
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from hub.models import Blob
 from hub.registry.storage import get_store
 from proxy.services import upstream_create
 from tests.factories import UserFactory, make_token
-from tests.proxy.ratelimited import RateLimitedProxy
 from tests.proxy.test_pull_through import wait_for
 from tests.registry.conftest import Http, basic
 from tests.registry.processes import web_processes
@@ -32,13 +31,6 @@ LAYER = 4 * 1024 * 1024
 
 
 @pytest.fixture
-def proxy(upstream):
-    proxy = RateLimitedProxy(upstream.url).start()
-    yield proxy
-    proxy.stop()
-
-
-@pytest.fixture
 def puller(transactional_db):
     user = UserFactory(username="carol")
     _, raw = make_token(user, scope="read")
@@ -46,10 +38,10 @@ def puller(transactional_db):
 
 
 @pytest.fixture
-def layer(registry, upstream, proxy, puller) -> tuple[str, int]:
+def layer(registry, upstream, limiter, puller) -> tuple[str, int]:
     """(digest, size) of the image's layer upstream; Wharf has its manifest, not the layer."""
     upstream.push_image("library/app", "v1", layers=1, layer_size=LAYER)
-    upstream_create(name="local", url=proxy.url, namespace="hubcache")
+    upstream_create(name="local", url=limiter.url, namespace="hubcache")
     headers = {
         **registry.http.bearer(f"repository:{NAME}:pull", auth=puller),
         "Accept": "application/vnd.oci.image.manifest.v1+json",
@@ -83,16 +75,18 @@ def _sha(data: bytes) -> str:
 
 
 @pytest.mark.parametrize("fault", ["corrupt", "break"])
-def test_a_bad_fetch_cuts_the_reader_off_and_stores_nothing(registry, proxy, puller, layer, fault):
+def test_a_bad_fetch_cuts_the_reader_off_and_stores_nothing(
+    registry, limiter, puller, layer, fault
+):
     digest, size = layer
-    proxy.blobs = {fault, "slow"}  # the client is reading when it goes wrong
+    limiter.blobs = {fault, "slow"}  # the client is reading when it goes wrong
     length, body = read_blob(registry.url, puller, digest)
     assert length == size
     assert len(body) < size  # the client knows it did not get the blob
     assert not Blob.objects.filter(digest=digest).exists()
     assert not get_store().exists(digest)
 
-    proxy.blobs = set()  # mended: the next request fetches it anew, whole
+    limiter.blobs = set()  # mended: the next request fetches it anew, whole
     length, body = read_blob(registry.url, puller, digest)
     assert (length, len(body), _sha(body)) == (size, size, digest)
     # The end went out once checked; the fill stores it right after.
@@ -102,14 +96,14 @@ def test_a_bad_fetch_cuts_the_reader_off_and_stores_nothing(registry, proxy, pul
 @pytest.mark.filesystem_only  # the other process shares the blob directory with this one
 @pytest.mark.parametrize("fault", ["", "corrupt"])
 def test_a_reader_in_another_process_follows_the_fill(
-    registry, proxy, puller, layer, fault, settings, tmp_path
+    registry, limiter, puller, layer, fault, settings, tmp_path
 ):
     """The fill runs in the test's server (its first reader there); a second reader asks
     another web process on the same database, Redis and blobs while the bytes trickle in."""
     digest, size = layer
     assert settings.WHARF_REGISTRY_DIR == tmp_path / "registry"  # the other one's too, then
     env = {"WHARF_REDIS_PREFIX": settings.WHARF_REDIS_PREFIX}  # one fill record for both
-    proxy.blobs = {"slow", fault} - {""}
+    limiter.blobs = {"slow", fault} - {""}
     with web_processes(tmp_path, 1, extra_env=env) as other:
         results = {}
         first = threading.Thread(
@@ -126,5 +120,5 @@ def test_a_reader_in_another_process_follows_the_fill(
         else:
             assert (len(body), _sha(body)) == (size, digest), where
     # One fetch upstream for both readers.
-    gets = [r for r in proxy.requests() if r[0] == "GET" and r[1].endswith(digest)]
+    gets = [r for r in limiter.requests() if r[0] == "GET" and r[1].endswith(digest)]
     assert len(gets) == 1, gets

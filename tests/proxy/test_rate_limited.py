@@ -14,7 +14,7 @@ from hub.models import Tag
 from proxy.models import TagCheck
 from proxy.services import upstream_create
 from tests.factories import UserFactory, make_token
-from tests.proxy.ratelimited import RATE_LIMIT_MESSAGE, RateLimitedProxy
+from tests.proxy.ratelimited import RATE_LIMIT_MESSAGE
 from tests.registry.conftest import Clients, Http, basic
 
 pytestmark = pytest.mark.integration
@@ -29,13 +29,6 @@ def registry(asgi_server, settings):
     asgi_server.host = asgi_server.url.removeprefix("http://")
     asgi_server.http = Http(asgi_server.url)
     return asgi_server
-
-
-@pytest.fixture
-def limiter(upstream):
-    proxy = RateLimitedProxy(upstream.url).start()
-    yield proxy
-    proxy.stop()
 
 
 @pytest.fixture
