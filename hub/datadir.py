@@ -22,6 +22,14 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+DEFAULT = Path(__file__).resolve().parent.parent / "var"  # var/ of the checkout
+
+
+def configured() -> Path:
+    """The data directory WHARF_DATA_DIR names (absolute), else the checkout's var/."""
+    return Path(os.environ.get("WHARF_DATA_DIR", str(DEFAULT)).strip()).resolve()
+
+
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 OTHERS = 0o077  # the group's and everyone else's bits

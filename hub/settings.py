@@ -19,7 +19,7 @@ from hub.env import env_bool, env_int, env_list, env_networks, env_str, env_url
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # --- Data directory: SQLite database, blobs, build workspaces, the generated secret key ---
-DATA_DIR = Path(env_str("WHARF_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+DATA_DIR = datadir.configured()
 # Private (0700, files 0600): it holds live session keys and the secret key, and other local
 # users include the build user, who runs other people's RUN steps (hub/datadir.py).
 try:
@@ -165,52 +165,21 @@ from hub.settings_database import WHARF_DB_POOL_SIZE, databases  # noqa: E402, F
 DATABASES = databases(DATA_DIR)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Redis: Celery broker, Channels layer, cache (login rate limits) ---
-# Unset means "the private redis-server that `make run` starts on a socket in the data dir".
-REDIS_URL = env_str("REDIS_URL") or f"unix://{DATA_DIR / 'redis.sock'}"
-if urlsplit(REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
-    raise ImproperlyConfigured(
-        f"REDIS_URL must start with redis://, rediss:// or unix://; got {REDIS_URL!r}"
-    )
-REDIS_IS_PRIVATE = not env_str("REDIS_URL")
-# Prefix of Wharf's own Redis keys (worker heartbeats, login rate limits).
-WHARF_REDIS_PREFIX = env_str("WHARF_REDIS_PREFIX", "wharf")
-
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "wharf",
-        "TIMEOUT": 300,
-    }
-}
-
-CHANNEL_LAYERS = {
-    "default": {
-        # channels_redis's layer, waiting in turns shorter than redis-py's read timeout.
-        "BACKEND": "hub.channel_layer.RedisChannelLayer",
-        # A fast build sends many batches; a viewer that falls behind loses events past the
-        # capacity (the consumer then refills from the database, which holds every line).
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": "wharf:channels", "capacity": 1000},
-    }
-}
-
-
-def _celery_broker_url(url: str) -> str:
-    # kombu spells a Unix socket "redis+socket://"; redis-py spells it "unix://".
-    if url.startswith("unix://"):
-        return "redis+socket://" + url.removeprefix("unix://")
-    return url
-
-
-CELERY_BROKER_URL = _celery_broker_url(REDIS_URL)
-CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_ACKS_LATE = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-# Beat's schedule file, in the data dir, is 0600 like everything there (hub/beat.py).
-CELERY_BEAT_SCHEDULER = "hub.beat:PrivateScheduler"
+# --- Redis: Celery broker, Channels layer, cache (hub/settings_redis.py) ---
+from hub.settings_redis import (  # noqa: E402, F401
+    CACHES,
+    CELERY_BEAT_SCHEDULER,
+    CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP,
+    CELERY_BROKER_URL,
+    CELERY_TASK_ACKS_LATE,
+    CELERY_TASK_IGNORE_RESULT,
+    CELERY_WORKER_HIJACK_ROOT_LOGGER,
+    CELERY_WORKER_PREFETCH_MULTIPLIER,
+    CHANNEL_LAYERS,
+    REDIS_IS_PRIVATE,
+    REDIS_URL,
+    WHARF_REDIS_PREFIX,
+)
 
 # --- Registry ---
 WHARF_REGISTRY_DIR = DATA_DIR / "registry"
